@@ -1,0 +1,162 @@
+"""Runs a plan's operations against Zoom and records links. One user's failure never stops the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import ConflictError, SyncError
+from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan
+from .observability import logger
+from .ports import StateStore, ZoomReader, ZoomWriter
+
+ZOOM_EMAIL_USED = "1005"
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # an earlier operation of the same user failed
+    HELD = "held"  # held by max_deprovisions
+    PLANNED = "planned"  # dry run
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    operation: Operation
+    outcome: Outcome
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class Executor:
+    """Live or dry: the one switch between planning and acting, chosen once when the run is wired."""
+
+    def execute(self, plan: Plan) -> list[OperationResult]:
+        raise NotImplementedError
+
+
+class DryRunExecutor(Executor):
+    def execute(self, plan: Plan) -> list[OperationResult]:
+        return [
+            OperationResult(op, Outcome.HELD if op.held else Outcome.PLANNED) for user in plan.users for op in user.operations
+        ]
+
+
+class Applier(Executor):
+    def __init__(
+        self,
+        writer: ZoomWriter,
+        reader: ZoomReader,
+        state: StateStore,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.writer = writer
+        self.reader = reader
+        self.state = state
+        self.clock = clock
+
+    def execute(self, plan: Plan) -> list[OperationResult]:
+        results: list[OperationResult] = []
+        for user in plan.users:
+            results.extend(self._apply_user(user))
+        return results
+
+    def _apply_user(self, user: UserPlan) -> list[OperationResult]:
+        results: list[OperationResult] = []
+        zoom_id = user.zoom_id
+        failed = False
+        for op in user.operations:
+            if op.held:
+                results.append(OperationResult(op, Outcome.HELD))
+                continue
+            if failed:
+                results.append(OperationResult(op, Outcome.SKIPPED))
+                continue
+            try:
+                zoom_id = self._apply(op, zoom_id)
+            except SyncError as exc:
+                failed = True
+                logger.warning(
+                    "operation failed",
+                    extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
+                           "error_code": exc.code, "error": exc.message},
+                )
+                results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message))
+                continue
+            logger.info(
+                "operation applied",
+                extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
+                       "changes": op.to_dict()["changes"]},
+            )
+            results.append(OperationResult(op, Outcome.APPLIED))
+        return results
+
+    def _apply(self, op: Operation, zoom_id: str | None) -> str | None:
+        """Apply one operation; return the user's Zoom id (a create learns it)."""
+        target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
+        match op.op:
+            case OpKind.CREATE:
+                zoom_id = self._create(op)
+                self._link(op, zoom_id)
+            case OpKind.ADOPT:
+                self._link(op, target)
+                for change in op.changes:
+                    if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
+                        self.state.delete_link(str(change.old))
+            case OpKind.EMAIL:
+                new_email = str(op.new_value("email"))
+                self.writer.change_email(target, new_email)
+                self._link(op, target, email=new_email)
+            case OpKind.REACTIVATE:
+                self.writer.set_status(target, "activate")
+                self._link(op, target)
+            case OpKind.UPDATE:
+                self.writer.update_user(target, {c.field: c.new for c in op.changes})
+            case OpKind.LICENSE:
+                self.writer.update_user(target, {"type": op.new_value("type")})
+            case OpKind.ROLE:
+                change = op.changes[0]
+                if change.new == MEMBER_ROLE:
+                    self.writer.remove_role(target, str(change.old))
+                else:
+                    self.writer.assign_role(target, str(change.new))
+            case OpKind.GROUP_ADD:
+                self.writer.add_to_group(target, str(op.new_value("group")))
+            case OpKind.GROUP_REMOVE:
+                self.writer.remove_from_group(target, str(op.changes[0].old))
+            case OpKind.DEACTIVATE:
+                self.writer.set_status(target, "deactivate")
+                self._link(op, target, deactivated_at=self.clock().isoformat())
+            case OpKind.DELETE:
+                self.writer.delete_user(target, str(op.new_value("action")))
+                if op.okta_id is not None:
+                    self.state.delete_link(op.okta_id)
+        return zoom_id
+
+    def _create(self, op: Operation) -> str:
+        try:
+            return self.writer.create_user(
+                action=str(op.new_value("action")),
+                email=op.email,
+                first_name=str(op.new_value("first_name")),
+                last_name=str(op.new_value("last_name")),
+                license_type=int(str(op.new_value("type"))),
+            )
+        except ConflictError as exc:
+            # The email exists already: a create whose answer was lost, or a user invited meanwhile. Adopt it.
+            if exc.code != ZOOM_EMAIL_USED:
+                raise
+            existing = self.reader.get_user(op.email)
+            if existing is None or existing.zoom_id is None:
+                raise
+            logger.info("create found the user already there; adopting it", extra={"email": op.email})
+            return existing.zoom_id
+
+    def _link(self, op: Operation, zoom_id: str, *, email: str | None = None, deactivated_at: str | None = None) -> None:
+        if op.okta_id is None:
+            return  # a managed-domain user with no Okta user: nothing to link
+        self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at))

@@ -1,0 +1,90 @@
+"""The function's environment, read and checked once per cold start. Names and ARNs only, never a secret."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigurationError
+
+DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
+DEFAULT_ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(name: str, value: str) -> str:
+    """An https URL, or plain http to a loopback host (the local simulators)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ValueError(f"{name} must be an absolute https URL, got {value!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError(f"{name} must use https (plain http is allowed only for loopback hosts)")
+    return value.rstrip("/")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    okta_org_url: str = Field(alias="OKTA_ORG_URL")
+    okta_app_id: str = Field(alias="OKTA_APP_ID", min_length=1)
+    zoom_api_url: str = Field(alias="ZOOM_API_URL", default=DEFAULT_ZOOM_API_URL)
+    zoom_token_url: str = Field(alias="ZOOM_TOKEN_URL", default=DEFAULT_ZOOM_TOKEN_URL)
+    credentials_secret_id: str = Field(alias="CREDENTIALS_SECRET_ID", min_length=1)
+    state_table_name: str = Field(alias="STATE_TABLE_NAME", min_length=1)
+    sync_policy_path: Path | None = Field(alias="SYNC_POLICY_PATH", default=None)
+
+    @field_validator("okta_org_url")
+    @classmethod
+    def _okta_url(cls, value: str) -> str:
+        return check_base_url("OKTA_ORG_URL", value)
+
+    @field_validator("zoom_api_url")
+    @classmethod
+    def _zoom_api_url(cls, value: str) -> str:
+        return check_base_url("ZOOM_API_URL", value)
+
+    @field_validator("zoom_token_url")
+    @classmethod
+    def _zoom_token_url(cls, value: str) -> str:
+        return check_base_url("ZOOM_TOKEN_URL", value)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        # An empty optional variable means "use the default" (CloudFormation cannot omit a value easily).
+        for optional in ("ZOOM_API_URL", "ZOOM_TOKEN_URL", "SYNC_POLICY_PATH"):
+            if not env.get(optional, "").strip():
+                env.pop(optional, None)
+        try:
+            return cls.model_validate(env)
+        except ValidationError as exc:
+            raise ConfigurationError(describe_validation_error("environment", exc, by_alias=True)) from None
+
+
+def describe_validation_error(what: str, exc: ValidationError, *, by_alias: bool = False) -> str:
+    """One readable line per problem, naming the field; never echoes the rejected value."""
+    problems = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known key"
+        problems.append(f"{loc}: {msg}" if loc else msg)
+    return f"invalid {what}: " + "; ".join(problems)

@@ -1,0 +1,64 @@
+"""Desired Zoom state from Okta assignments and the policy. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import MEMBER_ROLE, DesiredState, DesiredUser, OktaAssignment, OktaGroupRef, OktaStatus
+from .policy import Policy, SuspendedUsers
+
+ACTIVE_STATUSES = frozenset(
+    {OktaStatus.ACTIVE, OktaStatus.PASSWORD_EXPIRED, OktaStatus.LOCKED_OUT, OktaStatus.RECOVERY}
+)
+NOT_YET_STATUSES = frozenset({OktaStatus.STAGED, OktaStatus.PROVISIONED})
+
+
+def zoom_email(assignment: OktaAssignment) -> str:
+    """The Okta login when it is an email address (the usual case), else the profile email."""
+    return assignment.login if "@" in assignment.login else assignment.email
+
+
+def desired_state(status: str, policy: Policy) -> DesiredState:
+    if status in ACTIVE_STATUSES:
+        return DesiredState.ACTIVE
+    if status == OktaStatus.SUSPENDED:
+        return DesiredState.INACTIVE if policy.suspended_users is SuspendedUsers.DEACTIVATE else DesiredState.HOLD
+    if status == OktaStatus.DEPROVISIONED:
+        return DesiredState.ABSENT
+    # STAGED, PROVISIONED and any status Okta adds later: create nothing, change nothing.
+    return DesiredState.HOLD
+
+
+def in_group(reference: str, groups: frozenset[OktaGroupRef]) -> bool:
+    """A rule names an Okta group by id or by name (names compare case-insensitively, as Okta does)."""
+    folded = reference.casefold()
+    return any(group.id == reference or group.name.casefold() == folded for group in groups)
+
+
+def desired_user(assignment: OktaAssignment, policy: Policy) -> DesiredUser:
+    groups = assignment.groups
+    license_type = policy.default_license.zoom_type
+    for license_rule in policy.license_rules:
+        if in_group(license_rule.group, groups):
+            license_type = license_rule.license.zoom_type
+            break
+    role: str | None = MEMBER_ROLE if policy.role_rules else None
+    for role_rule in policy.role_rules:
+        if in_group(role_rule.group, groups):
+            role = role_rule.role
+            break
+    zoom_groups = frozenset(rule.zoom_group for rule in policy.group_rules if in_group(rule.group, groups))
+    return DesiredUser(
+        okta_id=assignment.okta_id,
+        email=zoom_email(assignment),
+        first_name=assignment.first_name,
+        last_name=assignment.last_name,
+        state=desired_state(assignment.status, policy),
+        license_type=license_type,
+        role=role,
+        zoom_groups=zoom_groups,
+    )
+
+
+def desired_users(assignments: Iterable[OktaAssignment], policy: Policy) -> list[DesiredUser]:
+    return [desired_user(a, policy) for a in assignments]

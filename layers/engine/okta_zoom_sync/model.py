@@ -1,0 +1,185 @@
+"""Plain frozen data shared by the planner, the applier and the adapters.
+
+Pydantic lives at the boundaries (events, policy, secret, API payloads); inside the engine every
+value is one of these small immutable records, so the planner stays a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MEMBER_ROLE = "Member"
+OWNER_ROLE = "Owner"
+ADMIN_ROLE = "Admin"
+
+
+class OktaStatus(StrEnum):
+    STAGED = "STAGED"
+    PROVISIONED = "PROVISIONED"
+    ACTIVE = "ACTIVE"
+    RECOVERY = "RECOVERY"
+    PASSWORD_EXPIRED = "PASSWORD_EXPIRED"
+    LOCKED_OUT = "LOCKED_OUT"
+    SUSPENDED = "SUSPENDED"
+    DEPROVISIONED = "DEPROVISIONED"
+
+
+class ZoomStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    PENDING = "pending"
+
+
+# Zoom user `type` by policy license name: 1 Basic, 2 Licensed, 4 Unassigned (no Meetings Basic).
+LICENSE_TYPES: dict[str, int] = {"basic": 1, "licensed": 2, "unassigned": 4}
+
+
+@dataclass(frozen=True)
+class OktaGroupRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OktaAssignment:
+    """One Okta user assigned to the Zoom app (directly or through a group), as read from Okta."""
+
+    okta_id: str
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    status: str
+    groups: frozenset[OktaGroupRef] = frozenset()
+
+
+class DesiredState(StrEnum):
+    ACTIVE = "active"  # the Zoom user exists and is active
+    INACTIVE = "inactive"  # the Zoom user, if any, is deactivated (Okta SUSPENDED)
+    HOLD = "hold"  # leave the Zoom user as it is; create nothing (STAGED, PROVISIONED, SUSPENDED+keep)
+    ABSENT = "absent"  # deprovision (not assigned any more, or DEPROVISIONED)
+
+
+@dataclass(frozen=True)
+class DesiredUser:
+    """What Zoom should hold for one assigned Okta user, after the policy is applied."""
+
+    okta_id: str
+    email: str
+    first_name: str
+    last_name: str
+    state: DesiredState
+    license_type: int
+    role: str | None  # a managed role name, MEMBER_ROLE to drop a managed role, None = leave roles alone
+    zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
+
+
+@dataclass(frozen=True)
+class ZoomUser:
+    """A Zoom user as read from Zoom, with role and group ids already resolved to names."""
+
+    zoom_id: str | None  # Zoom does not return an id for pending users in lists
+    email: str
+    first_name: str
+    last_name: str
+    type: int
+    status: str
+    role: str  # role name (Owner, Admin, Member or a custom role)
+    groups: frozenset[str]  # Zoom group names
+
+
+@dataclass(frozen=True)
+class Link:
+    """The state table's record that this Okta user owns this Zoom user."""
+
+    okta_id: str
+    zoom_id: str
+    email: str
+    deactivated_at: str | None = None  # ISO-8601 UTC, set when the sync deactivated the user
+
+
+class OpKind(StrEnum):
+    CREATE = "create"
+    ADOPT = "adopt"
+    EMAIL = "email"
+    REACTIVATE = "reactivate"
+    UPDATE = "update"
+    LICENSE = "license"
+    ROLE = "role"
+    GROUP_ADD = "group_add"
+    GROUP_REMOVE = "group_remove"
+    DEACTIVATE = "deactivate"
+    DELETE = "delete"
+
+
+OP_KINDS: tuple[OpKind, ...] = tuple(OpKind)
+DEPROVISION_KINDS = frozenset({OpKind.DEACTIVATE, OpKind.DELETE})
+# Operations that never touch Zoom (state-table only).
+STATE_ONLY_KINDS = frozenset({OpKind.ADOPT})
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: OpKind
+    email: str
+    okta_id: str | None
+    zoom_id: str | None
+    changes: tuple[Change, ...] = ()
+    # Set on deprovisions: the operation was held by max_deprovisions.
+    held: bool = False
+
+    def new_value(self, name: str) -> object:
+        for change in self.changes:
+            if change.field == name:
+                return change.new
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "op": self.op.value,
+            "email": self.email,
+            "okta_id": self.okta_id,
+            "zoom_id": self.zoom_id,
+            "changes": {c.field: {"from": _jsonable(c.old), "to": _jsonable(c.new)} for c in self.changes},
+        }
+        if self.held:
+            out["held"] = True
+        return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, frozenset | set):
+        return sorted(value)  # type: ignore[type-var]
+    return value
+
+
+@dataclass(frozen=True)
+class UserPlan:
+    """The ordered operations for one user; the applier stops a user's list at its first failure."""
+
+    email: str
+    okta_id: str | None
+    zoom_id: str | None
+    operations: tuple[Operation, ...]
+    # True when the operations take access away (deactivate/delete): what max_deprovisions counts.
+    deprovision: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    users: tuple[UserPlan, ...]
+    unmanaged: int
+    managed: int  # Zoom users the sync manages (the guardrail's percent base)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(op for user in self.users for op in user.operations)

@@ -1,0 +1,306 @@
+"""The pure core: desired users (from Okta) and actual users (from Zoom) in, typed operations out.
+
+Matching is by link (Okta id -> Zoom id) first, then by email, case-insensitively (adoption), so an
+email change in Okta changes the email of the same Zoom user and never creates a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from .model import (
+    MEMBER_ROLE,
+    OWNER_ROLE,
+    Change,
+    DesiredState,
+    DesiredUser,
+    Link,
+    Operation,
+    OpKind,
+    Plan,
+    UserPlan,
+    ZoomStatus,
+    ZoomUser,
+)
+from .policy import Deprovision, Policy
+
+
+def fold(text: str) -> str:
+    return text.casefold()
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].lower()
+
+
+def plan(
+    desired: Sequence[DesiredUser],
+    actual: Sequence[ZoomUser],
+    links: Mapping[str, Link],
+    policy: Policy,
+    now: datetime,
+) -> Plan:
+    protected = frozenset(policy.protected_users)
+    managed_domains = frozenset(policy.managed_domains)
+    notes: list[str] = []
+    unmanaged = 0
+    managed = 0
+
+    wanted = _unique_emails(desired, notes)
+    matches = _match(wanted, actual, links)
+    claimed = {fold(user.email) for user, _ in matches.values() if user is not None}
+    linked = {link.zoom_id: okta_id for okta_id, link in links.items()}
+
+    def untouchable(user: ZoomUser) -> bool:
+        return user.role == OWNER_ROLE or fold(user.email) in protected
+
+    users: list[UserPlan] = []
+    for want in wanted:
+        have, previous_owner = matches[want.okta_id]
+        if have is not None:
+            if untouchable(have):
+                unmanaged += 1
+                continue
+            managed += 1
+        elif fold(want.email) in protected:
+            continue
+        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, now)
+        if user_plan is not None:
+            users.append(user_plan)
+
+    for user in actual:
+        if fold(user.email) in claimed:
+            continue
+        if untouchable(user):
+            unmanaged += 1
+            continue
+        owner = linked.get(user.zoom_id or "")
+        if owner is None and email_domain(user.email) not in managed_domains:
+            unmanaged += 1
+            continue
+        managed += 1
+        user_plan = _deprovision(user, owner, links.get(owner) if owner else None, policy, now)
+        if user_plan is not None:
+            users.append(user_plan)
+
+    ordered = _order_email_moves(users, actual, notes)
+    return Plan(users=tuple(ordered), unmanaged=unmanaged, managed=managed, notes=tuple(notes))
+
+
+_NOT_LINKED = "-"
+
+
+def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[DesiredUser]:
+    """The desired users that should have a Zoom user, one per email."""
+    seen: set[str] = set()
+    out = []
+    for want in sorted(desired, key=lambda d: d.okta_id):
+        if want.state is DesiredState.ABSENT:
+            continue  # treated like an unassigned user: its linked Zoom user, if any, is deprovisioned below
+        if fold(want.email) in seen:
+            notes.append(f"{want.email}: more than one Okta user has this email; only the first is synced")
+            continue
+        seen.add(fold(want.email))
+        out.append(want)
+    return out
+
+
+def _match(
+    wanted: Sequence[DesiredUser], actual: Sequence[ZoomUser], links: Mapping[str, Link]
+) -> dict[str, tuple[ZoomUser | None, str | None]]:
+    """Each desired user's Zoom user: by link first (for everyone), then by email (adoption).
+
+    The second element is None for a link match, the previous owner's Okta id (or _NOT_LINKED) for an
+    adoption. A Zoom user linked to an Okta user that is no longer wanted may be adopted by another
+    Okta user with its email (a person who got a new Okta account)."""
+    by_id = {u.zoom_id: u for u in actual if u.zoom_id}
+    by_email: dict[str, ZoomUser] = {}
+    for user in actual:
+        by_email.setdefault(fold(user.email), user)
+    wanted_ids = {w.okta_id for w in wanted}
+    linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
+    claimed: set[str] = set()
+    matches: dict[str, tuple[ZoomUser | None, str | None]] = {}
+    for want in wanted:
+        link = links.get(want.okta_id)
+        user = by_id.get(link.zoom_id) if link else None
+        if user is not None and fold(user.email) not in claimed:
+            claimed.add(fold(user.email))
+            matches[want.okta_id] = (user, None)
+    stale = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id not in wanted_ids}
+    for want in wanted:
+        if want.okta_id in matches:
+            continue
+        candidate = by_email.get(fold(want.email))
+        if candidate is None or fold(candidate.email) in claimed or (candidate.zoom_id or "") in linked:
+            matches[want.okta_id] = (None, None)
+            continue
+        claimed.add(fold(candidate.email))
+        matches[want.okta_id] = (candidate, stale.get(candidate.zoom_id or "", _NOT_LINKED))
+    return matches
+
+
+def _order_email_moves(users: list[UserPlan], actual: Sequence[ZoomUser], notes: list[str]) -> list[UserPlan]:
+    """Run email changes and creates only once their email is free, in an order that frees it first.
+
+    A user whose new email stays taken (by a Zoom user the sync leaves alone, or in a swap of two
+    emails) is not moved: the note says why, and the rest of that user's plan still runs."""
+    deleting = [u for u in users if any(op.op is OpKind.DELETE for op in u.operations)]
+    held = {fold(u.email) for u in actual} - {fold(u.email) for u in deleting}
+    ordered = deleting + [u for u in users if _email_target(u) is None and u not in deleting]
+    waiting = [u for u in users if _email_target(u) is not None]
+    progress = True
+    while waiting and progress:
+        progress = False
+        for user in list(waiting):
+            target, source = _email_target(user)  # type: ignore[misc]
+            if fold(target) in held:
+                continue
+            held.discard(fold(source) if source else "")
+            held.add(fold(target))
+            ordered.append(user)
+            waiting.remove(user)
+            progress = True
+    for user in waiting:
+        target, _ = _email_target(user)  # type: ignore[misc]
+        notes.append(f"{user.email}: the email {target} is used by another Zoom user; not moved this run")
+        rest = tuple(op for op in user.operations if op.op not in (OpKind.CREATE, OpKind.EMAIL))
+        if user.zoom_id is not None and rest:
+            ordered.append(replace(user, operations=rest))
+    return ordered
+
+
+def _email_target(user: UserPlan) -> tuple[str, str | None] | None:
+    for op in user.operations:
+        if op.op is OpKind.CREATE:
+            return str(op.new_value("email")), None
+        if op.op is OpKind.EMAIL:
+            return str(op.new_value("email")), str(op.changes[0].old)
+    return None
+
+
+def _plan_user(
+    want: DesiredUser, have: ZoomUser | None, previous_owner: str | None, link: Link | None, policy: Policy, now: datetime
+) -> UserPlan | None:
+    ops: list[Operation] = []
+
+    def op(kind: OpKind, *changes: Change, zoom_id: str | None = None) -> None:
+        target_id = zoom_id if zoom_id is not None else (have.zoom_id if have else None)
+        ops.append(Operation(kind, want.email, want.okta_id, target_id, tuple(changes)))
+
+    if have is None:
+        if want.state is not DesiredState.ACTIVE:
+            return None
+        op(
+            OpKind.CREATE,
+            Change("email", None, want.email),
+            Change("first_name", None, want.first_name),
+            Change("last_name", None, want.last_name),
+            Change("type", None, want.license_type),
+            Change("action", None, policy.create_action.value),
+        )
+        if want.role is not None and want.role != MEMBER_ROLE:
+            op(OpKind.ROLE, Change("role", MEMBER_ROLE, want.role))
+        for group in sorted(want.zoom_groups):
+            op(OpKind.GROUP_ADD, Change("group", None, group))
+        return UserPlan(want.email, want.okta_id, None, tuple(ops))
+
+    if previous_owner is not None and have.zoom_id:
+        changes = [Change("link", None, have.zoom_id)]
+        if previous_owner != _NOT_LINKED:
+            changes.append(Change("previous_okta_id", previous_owner, None))
+        op(OpKind.ADOPT, *changes)
+
+    # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
+    if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
+        return _user_plan(have, want.okta_id, ops)
+
+    if want.state is DesiredState.INACTIVE:
+        if have.status == ZoomStatus.ACTIVE:
+            ops.extend(_strip_role_and_deactivate(have, want.okta_id))
+            return _user_plan(have, want.okta_id, ops, deprovision=True)
+        return _user_plan(have, want.okta_id, ops)
+
+    # Desired ACTIVE.
+    if fold(have.email) != fold(want.email):
+        op(OpKind.EMAIL, Change("email", have.email, want.email))
+    if have.status == ZoomStatus.INACTIVE:
+        op(OpKind.REACTIVATE, Change("status", have.status, ZoomStatus.ACTIVE.value))
+    name_changes = [
+        Change(name, old, new)
+        for name, old, new in (
+            ("first_name", have.first_name, want.first_name),
+            ("last_name", have.last_name, want.last_name),
+        )
+        if old != new
+    ]
+    if name_changes:
+        op(OpKind.UPDATE, *name_changes)
+    if have.type != want.license_type:
+        op(OpKind.LICENSE, Change("type", have.type, want.license_type))
+    if have.role != OWNER_ROLE and want.role is not None and fold(have.role) != fold(want.role):
+        # MEMBER_ROLE means "no managed role": only take away roles the policy manages.
+        managed_roles = {fold(role) for role in policy.managed_roles}
+        if want.role != MEMBER_ROLE or fold(have.role) in managed_roles:
+            op(OpKind.ROLE, Change("role", have.role, want.role))
+    have_groups = {fold(g): g for g in have.groups}
+    want_groups = {fold(g): g for g in want.zoom_groups}
+    for key in sorted(want_groups.keys() - have_groups.keys()):
+        op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
+    managed_groups = {fold(g) for g in policy.managed_zoom_groups}
+    for key in sorted((have_groups.keys() & managed_groups) - want_groups.keys()):
+        op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
+    return _user_plan(have, want.okta_id, ops)
+
+
+def _user_plan(have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False) -> UserPlan | None:
+    if not ops:
+        return None
+    return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision)
+
+
+def _strip_role_and_deactivate(have: ZoomUser, okta_id: str | None) -> list[Operation]:
+    """Zoom refuses to deactivate an Admin (code 200): take the role away first."""
+    ops = []
+    if have.role != MEMBER_ROLE:
+        ops.append(Operation(OpKind.ROLE, have.email, okta_id, have.zoom_id, (Change("role", have.role, MEMBER_ROLE),)))
+    ops.append(
+        Operation(
+            OpKind.DEACTIVATE,
+            have.email,
+            okta_id,
+            have.zoom_id,
+            (Change("status", have.status, ZoomStatus.INACTIVE.value),),
+        )
+    )
+    return ops
+
+
+def _deprovision(have: ZoomUser, okta_id: str | None, link: Link | None, policy: Policy, now: datetime) -> UserPlan | None:
+    if have.status == ZoomStatus.PENDING:
+        # An invitation not yet accepted cannot be deactivated: withdraw it.
+        op = Operation(
+            OpKind.DELETE,
+            have.email,
+            okta_id,
+            have.zoom_id,
+            (Change("status", have.status, None), Change("action", None, "disassociate")),
+        )
+        return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)
+    if have.status == ZoomStatus.ACTIVE:
+        ops = _strip_role_and_deactivate(have, okta_id)
+        return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True)
+    if policy.deprovision is Deprovision.DELETE and link is not None and link.deactivated_at:
+        deactivated_at = datetime.fromisoformat(link.deactivated_at)
+        if now - deactivated_at >= timedelta(days=policy.delete_after_days):
+            op = Operation(
+                OpKind.DELETE,
+                have.email,
+                okta_id,
+                have.zoom_id,
+                (Change("status", have.status, None), Change("action", None, "delete")),
+            )
+            return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)
+    return None

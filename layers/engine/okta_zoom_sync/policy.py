@@ -1,0 +1,146 @@
+"""The policy file (YAML): how Okta users map to Zoom licenses, roles and groups, and the safety limits."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, field_validator
+
+from .config import describe_validation_error
+from .errors import InvalidPolicyError
+from .model import LICENSE_TYPES, OWNER_ROLE
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class CreateAction(StrEnum):
+    SSO_CREATE = "ssoCreate"
+    CREATE = "create"
+    AUTO_CREATE = "autoCreate"
+    CUST_CREATE = "custCreate"
+
+
+class License(StrEnum):
+    BASIC = "basic"
+    LICENSED = "licensed"
+    UNASSIGNED = "unassigned"
+
+    @property
+    def zoom_type(self) -> int:
+        return LICENSE_TYPES[self.value]
+
+
+class SuspendedUsers(StrEnum):
+    DEACTIVATE = "deactivate"
+    KEEP = "keep"
+
+
+class Deprovision(StrEnum):
+    DEACTIVATE = "deactivate"
+    DELETE = "delete"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LicenseRule(_Strict):
+    group: NonEmpty
+    license: License
+
+
+class RoleRule(_Strict):
+    group: NonEmpty
+    role: NonEmpty
+
+    @field_validator("role")
+    @classmethod
+    def _not_owner(cls, value: str) -> str:
+        if value.casefold() == OWNER_ROLE.casefold():
+            raise ValueError("the Owner role cannot be given by the sync (Zoom transfers ownership separately)")
+        return value
+
+
+class GroupRule(_Strict):
+    group: NonEmpty
+    zoom_group: NonEmpty
+
+
+class MaxDeprovisions(_Strict):
+    count: StrictInt = Field(default=25, ge=0)
+    percent: StrictInt = Field(default=10, ge=0, le=100)
+
+
+class Policy(_Strict):
+    create_action: CreateAction = CreateAction.SSO_CREATE
+    default_license: License = License.BASIC
+    license_rules: tuple[LicenseRule, ...] = ()
+    role_rules: tuple[RoleRule, ...] = ()
+    group_rules: tuple[GroupRule, ...] = ()
+    suspended_users: SuspendedUsers = SuspendedUsers.DEACTIVATE
+    deprovision: Deprovision = Deprovision.DEACTIVATE
+    delete_after_days: StrictInt = Field(default=30, ge=0)
+    managed_domains: tuple[NonEmpty, ...] = ()
+    protected_users: tuple[NonEmpty, ...] = ()
+    max_deprovisions: MaxDeprovisions = MaxDeprovisions()
+
+    @field_validator("managed_domains")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for domain in value:
+            domain = domain.lower().lstrip("@")
+            if "@" in domain or "." not in domain:
+                raise ValueError(f"{domain!r} is not a domain name (e.g. acme.com)")
+            out.append(domain)
+        return tuple(out)
+
+    @field_validator("protected_users")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for email in value:
+            if "@" not in email:
+                raise ValueError(f"{email!r} is not an email address")
+        return tuple(email.lower() for email in value)
+
+    @property
+    def rule_groups(self) -> frozenset[str]:
+        """Every Okta group the rules refer to (by name or id)."""
+        rules: tuple[LicenseRule | RoleRule | GroupRule, ...] = (*self.license_rules, *self.role_rules, *self.group_rules)
+        return frozenset(rule.group for rule in rules)
+
+    @property
+    def managed_roles(self) -> frozenset[str]:
+        return frozenset(rule.role for rule in self.role_rules)
+
+    @property
+    def managed_zoom_groups(self) -> frozenset[str]:
+        return frozenset(rule.zoom_group for rule in self.group_rules)
+
+
+def parse_policy(text: str, source: str = "policy") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise InvalidPolicyError(f"invalid policy file {source}: not valid YAML{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidPolicyError(f"invalid policy file {source}: expected a mapping of keys, got {type(data).__name__}")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPolicyError(describe_validation_error(f"policy file {source}", exc)) from None
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidPolicyError(f"cannot read the policy file {path}: {exc.strerror}") from None
+    return parse_policy(text, str(path))

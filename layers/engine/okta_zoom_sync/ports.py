@@ -1,0 +1,101 @@
+"""The small interfaces the engine talks through. Adapters implement them; tests may fake them.
+
+Clients own paging, retries and id/name resolution inside these methods: callers see whole
+collections of plain records, never a cursor or an HTTP response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from .model import Link, OktaAssignment, OktaGroupRef, ZoomUser
+
+
+class OktaReader(Protocol):
+    def list_assigned_users(self) -> list[OktaAssignment]:
+        """Every user assigned to the app, directly or through a group (`groups` left empty)."""
+        ...
+
+    def find_groups(self, refs: Iterable[str]) -> dict[str, OktaGroupRef]:
+        """Resolve policy group references (an Okta group id or an exact name) to groups.
+
+        References that match no group are missing from the answer."""
+        ...
+
+    def list_group_member_ids(self, group_id: str) -> frozenset[str]:
+        """Okta user ids of the group's members."""
+        ...
+
+    def get_user(self, id_or_login: str) -> OktaAssignment | None:
+        """One Okta user by id or login, whether or not it is assigned; None when Okta has no such user."""
+        ...
+
+    def is_assigned(self, okta_id: str) -> bool:
+        """Whether the user has the app, directly or through a group."""
+        ...
+
+    def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]:
+        ...
+
+    def get_app(self) -> Mapping[str, Any]:
+        """The app instance (used by the connection check)."""
+        ...
+
+
+class ZoomReader(Protocol):
+    def list_users(self) -> list[ZoomUser]:
+        """Every Zoom user of the account: active, inactive and pending."""
+        ...
+
+    def get_user(self, id_or_email: str) -> ZoomUser | None:
+        """One Zoom user by id or email; None when Zoom has no such user (404 code 1001)."""
+        ...
+
+
+class ZoomWriter(Protocol):
+    def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
+        """Create the user and return its Zoom id."""
+        ...
+
+    def update_user(self, zoom_id: str, fields: Mapping[str, Any]) -> None:
+        """PATCH first_name / last_name / type."""
+        ...
+
+    def set_status(self, zoom_id: str, action: str) -> None:
+        """`activate` or `deactivate`."""
+        ...
+
+    def change_email(self, zoom_id: str, email: str) -> None: ...
+
+    def assign_role(self, zoom_id: str, role_name: str) -> None:
+        """Give the user this (non-Member) role; it replaces the user's current role."""
+        ...
+
+    def remove_role(self, zoom_id: str, role_name: str) -> None:
+        """Take the role away; the user falls back to Member."""
+        ...
+
+    def add_to_group(self, zoom_id: str, group_name: str) -> None: ...
+
+    def remove_from_group(self, zoom_id: str, group_name: str) -> None: ...
+
+    def delete_user(self, zoom_id: str, action: str) -> None:
+        """`delete` (permanent) or `disassociate`."""
+        ...
+
+
+class StateStore(Protocol):
+    def load_links(self) -> dict[str, Link]:
+        """All Okta id -> Zoom user links."""
+        ...
+
+    def put_link(self, link: Link) -> None: ...
+
+    def delete_link(self, okta_id: str) -> None: ...
+
+    def record_run(self, summary: Mapping[str, Any]) -> None: ...
+
+    def ping(self) -> None:
+        """A read that proves the table exists and is reachable (the connection check)."""
+        ...

@@ -1,0 +1,98 @@
+"""The credentials secret: one JSON object with flat keys, read through Powertools Parameters (cached)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+
+from aws_lambda_powertools.utilities import parameters
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
+
+from .errors import InvalidSecretError
+
+SECRET_CACHE_SECONDS = 300
+
+
+class Credentials(BaseModel):
+    """Secret values are SecretStr: they never show in a repr, a log line or an error message."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    okta_api_token: SecretStr | None = None
+    okta_client_id: str | None = None
+    okta_private_key: SecretStr | None = None
+    okta_key_id: str | None = None
+    zoom_account_id: str
+    zoom_client_id: str
+    zoom_client_secret: SecretStr
+
+    @model_validator(mode="after")
+    def _one_okta_method(self) -> Self:
+        has_token = self.okta_api_token is not None and bool(self.okta_api_token.get_secret_value().strip())
+        has_app = self.okta_client_id is not None or self.okta_private_key is not None
+        if has_token and has_app:
+            raise ValueError("give either okta_api_token or okta_client_id + okta_private_key, not both")
+        if not has_token and not has_app:
+            raise ValueError("okta_api_token (or okta_client_id + okta_private_key) is required")
+        if has_app:
+            if not self.okta_client_id:
+                raise ValueError("okta_client_id is required with okta_private_key")
+            if self.okta_private_key is None:
+                raise ValueError("okta_private_key is required with okta_client_id")
+            if "PRIVATE KEY-----" not in self.okta_private_key.get_secret_value():
+                raise ValueError("okta_private_key must be a PEM private key (-----BEGIN PRIVATE KEY-----)")
+        for name in ("zoom_account_id", "zoom_client_id"):
+            if not str(getattr(self, name)).strip():
+                raise ValueError(f"{name} must not be empty")
+        if not self.zoom_client_secret.get_secret_value().strip():
+            raise ValueError("zoom_client_secret must not be empty")
+        return self
+
+
+def parse_credentials(raw: object) -> Credentials:
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise InvalidSecretError("invalid secret: the value is not a JSON object (use key/value pairs)") from None
+    if not isinstance(raw, dict):
+        raise InvalidSecretError("invalid secret: the value is not a JSON object (use key/value pairs)")
+    for key, value in raw.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidSecretError(f"invalid secret: {key} must be a string")
+    try:
+        return Credentials.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+            problems.append(f"{loc}: {msg}" if loc else msg)
+        raise InvalidSecretError("invalid secret: " + "; ".join(problems)) from None
+
+
+class SecretsManagerCredentials:
+    """Reads the secret through Powertools Parameters, cached for SECRET_CACHE_SECONDS across invocations."""
+
+    def __init__(self, secret_id: str) -> None:
+        self.secret_id = secret_id
+
+    def load(self, *, force_fetch: bool = False) -> Credentials:
+        try:
+            raw: Any = parameters.get_secret(self.secret_id, max_age=SECRET_CACHE_SECONDS, force_fetch=force_fetch)
+        except parameters.exceptions.GetParameterError as exc:
+            raise InvalidSecretError(
+                f"cannot read the secret {self.secret_id!r} (CREDENTIALS_SECRET_ID): {_aws_reason(exc)}"
+            ) from exc
+        return parse_credentials(raw)
+
+
+def _aws_reason(exc: Exception) -> str:
+    cause = exc.__cause__ or exc.__context__
+    response = getattr(cause, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".strip()
+    return type(cause).__name__ if cause else "unknown error"

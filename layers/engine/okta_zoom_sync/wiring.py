@@ -1,0 +1,93 @@
+"""Builds the adapters and the engine from configuration. The one place that decides live or dry run."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
+from .adapters.state import DynamoStateStore
+from .adapters.zoom import ZoomClient
+from .applier import Applier, DryRunExecutor, Executor
+from .checks import Check, check_okta, check_state, check_zoom
+from .config import Settings
+from .engine import SyncEngine, utc_now
+from .errors import SyncError
+from .observability import metrics
+from .policy import Policy
+from .result import RunReport, RunStatus
+from .secrets import Credentials, SecretsManagerCredentials
+
+
+def build_okta(settings: Settings, credentials: Credentials) -> OktaClient:
+    auth: OktaApiToken | OktaServiceApp
+    if credentials.okta_api_token is not None:
+        auth = OktaApiToken(credentials.okta_api_token.get_secret_value().strip())
+    else:
+        assert credentials.okta_client_id and credentials.okta_private_key  # checked by Credentials
+        auth = OktaServiceApp(
+            client_id=credentials.okta_client_id,
+            private_key_pem=credentials.okta_private_key.get_secret_value(),
+            key_id=credentials.okta_key_id,
+        )
+    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth)
+
+
+def build_zoom(settings: Settings, credentials: Credentials) -> ZoomClient:
+    return ZoomClient(
+        settings.zoom_api_url,
+        settings.zoom_token_url,
+        credentials.zoom_account_id,
+        credentials.zoom_client_id,
+        credentials.zoom_client_secret.get_secret_value(),
+    )
+
+
+def build_engine(settings: Settings, policy: Policy, credentials: Credentials, *, dry_run: bool) -> SyncEngine:
+    okta = build_okta(settings, credentials)
+    zoom = build_zoom(settings, credentials)
+    state = DynamoStateStore(settings.state_table_name)
+    executor: Executor = DryRunExecutor() if dry_run else Applier(zoom, zoom, state, clock=utc_now)
+    return SyncEngine(okta=okta, zoom=zoom, state=state, executor=executor, policy=policy)
+
+
+def run_checks(settings: Settings, report: RunReport) -> RunReport:
+    """Each check runs on its own; one failing does not hide the others."""
+    checks: list[Check] = []
+    credentials: Credentials | None = None
+    try:
+        credentials = SecretsManagerCredentials(settings.credentials_secret_id).load()
+        checks.append(Check("secret", True, f"secret {settings.credentials_secret_id} holds valid credentials"))
+    except SyncError as exc:
+        checks.append(Check("secret", False, f"{exc.message}. Fix the secret's keys (see the README)."))
+    checks.append(check_state(DynamoStateStore(settings.state_table_name), settings.state_table_name))
+    if credentials is not None:
+        checks.extend(check_okta(build_okta(settings, credentials), settings.okta_app_id))
+        checks.extend(check_zoom(build_zoom(settings, credentials)))
+    report.checks = [c.to_dict() for c in checks]
+    report.status = RunStatus.SUCCEEDED if all(c.ok for c in checks) else RunStatus.FAILED
+    return report
+
+
+def emit_metrics(report: RunReport) -> None:
+    """EMF metrics for the alarms in template.yaml (names are a contract with it)."""
+    if report.dry_run:
+        return
+    status_metric = {
+        RunStatus.SUCCEEDED: "RunSucceeded",
+        RunStatus.FAILED: "RunFailed",
+        RunStatus.PARTIAL: "RunPartial",
+        RunStatus.BLOCKED: "RunBlocked",
+        RunStatus.SKIPPED: "RunSkipped",
+    }[report.status]
+    metrics.add_metric(name=status_metric, unit=MetricUnit.Count, value=1)
+    summary = report.to_dict()
+    metrics.add_metric(name="OperationsApplied", unit=MetricUnit.Count, value=sum(summary["applied"].values()))
+    metrics.add_metric(name="OperationsFailed", unit=MetricUnit.Count, value=sum(summary["failed"].values()))
+    metrics.add_metric(name="DeprovisionsHeld", unit=MetricUnit.Count, value=sum(summary["held"].values()))
+    metrics.add_metric(name="RunDurationMs", unit=MetricUnit.Milliseconds, value=report.duration_ms)
+    for op, count in summary["applied"].items():
+        if count:
+            metrics.add_metric(name=f"Applied.{op}", unit=MetricUnit.Count, value=count)
+    for op, count in summary["failed"].items():
+        if count:
+            metrics.add_metric(name=f"Failed.{op}", unit=MetricUnit.Count, value=count)

@@ -1,0 +1,253 @@
+"""The planner, one situation per test, plus the property: apply the plan, plan again, nothing is left."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from okta_zoom_sync.model import (
+    ADMIN_ROLE,
+    MEMBER_ROLE,
+    OWNER_ROLE,
+    DesiredState,
+    DesiredUser,
+    Link,
+    OpKind,
+    ZoomUser,
+)
+from okta_zoom_sync.planner import plan
+from okta_zoom_sync.policy import Policy
+
+from .plan_model import apply_plan
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def want(okta_id: str = "00u1", email: str = "ann@acme.com", **kw: object) -> DesiredUser:
+    base: dict[str, object] = dict(
+        okta_id=okta_id, email=email, first_name="Ann", last_name="Lee", state=DesiredState.ACTIVE,
+        license_type=1, role=None, zoom_groups=frozenset(),
+    )
+    base.update(kw)
+    return DesiredUser(**base)  # type: ignore[arg-type]
+
+
+def have(zoom_id: str | None = "z1", email: str = "ann@acme.com", **kw: object) -> ZoomUser:
+    base: dict[str, object] = dict(
+        zoom_id=zoom_id, email=email, first_name="Ann", last_name="Lee", type=1, status="active",
+        role=MEMBER_ROLE, groups=frozenset(),
+    )
+    base.update(kw)
+    return ZoomUser(**base)  # type: ignore[arg-type]
+
+
+def kinds(p) -> list[str]:  # type: ignore[no-untyped-def]
+    return [op.op.value for op in p.operations]
+
+
+def test_new_assigned_user_is_created_with_policy_action_license_role_and_groups() -> None:
+    policy = Policy(create_action="create", role_rules=[{"group": "a", "role": "Admin"}])  # type: ignore[arg-type]
+    p = plan([want(license_type=2, role="Admin", zoom_groups=frozenset({"Eng"}))], [], {}, policy, NOW)
+    assert kinds(p) == ["create", "role", "group_add"]
+    create = p.operations[0]
+    assert create.new_value("action") == "create" and create.new_value("type") == 2
+    assert create.okta_id == "00u1" and create.zoom_id is None
+
+
+def test_existing_zoom_user_with_same_email_in_other_case_is_adopted_not_created() -> None:
+    p = plan([want(email="ann@acme.com")], [have(email="Ann@ACME.com")], {}, Policy(), NOW)
+    assert kinds(p) == ["adopt"]
+    assert p.operations[0].zoom_id == "z1"
+
+
+def test_in_sync_user_yields_nothing() -> None:
+    p = plan([want()], [have()], {"00u1": Link("00u1", "z1", "ann@acme.com")}, Policy(), NOW)
+    assert p.operations == ()
+    assert p.managed == 1 and p.unmanaged == 0
+
+
+def test_email_change_follows_the_link_and_changes_the_same_user() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    p = plan([want(email="ann.lee@acme.com")], [have(email="ann@acme.com")], links, Policy(), NOW)
+    assert kinds(p) == ["email"]
+    assert p.operations[0].zoom_id == "z1"
+    assert p.operations[0].new_value("email") == "ann.lee@acme.com"
+
+
+def test_rename_and_license_change() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    p = plan([want(first_name="Anne", license_type=2)], [have()], links, Policy(), NOW)
+    assert kinds(p) == ["update", "license"]
+    assert p.operations[0].new_value("first_name") == "Anne"
+
+
+def test_unassigned_linked_user_is_deactivated_and_admin_loses_role_first() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    p = plan([], [have(role=ADMIN_ROLE)], links, Policy(), NOW)
+    assert kinds(p) == ["role", "deactivate"]
+    assert p.users[0].deprovision
+    assert p.operations[0].new_value("role") == MEMBER_ROLE
+
+
+def test_suspended_okta_user_is_deactivated_and_reactivated_on_unsuspend() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    assert kinds(plan([want(state=DesiredState.INACTIVE)], [have()], links, Policy(), NOW)) == ["deactivate"]
+    back = plan([want()], [have(status="inactive")], links, Policy(), NOW)
+    assert kinds(back) == ["reactivate"]
+
+
+def test_hold_state_creates_nothing_and_changes_nothing() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    assert plan([want(state=DesiredState.HOLD)], [], {}, Policy(), NOW).operations == ()
+    assert plan([want(state=DesiredState.HOLD, first_name="X")], [have()], links, Policy(), NOW).operations == ()
+
+
+def test_unmanaged_protected_and_owner_are_never_changed() -> None:
+    policy = Policy(protected_users=["breakglass@acme.com"])  # type: ignore[arg-type]
+    actual = [
+        have("z1", "owner@acme.com", role=OWNER_ROLE),
+        have("z2", "breakglass@acme.com", role=ADMIN_ROLE),
+        have("z3", "someone@other.com"),
+    ]
+    desired = [want("00u9", "owner@acme.com", first_name="Changed"), want("00u8", "breakglass@acme.com")]
+    p = plan(desired, actual, {}, policy, NOW)
+    assert p.operations == ()
+    assert p.unmanaged == 3
+
+
+def test_managed_domain_user_without_assignment_is_deprovisioned() -> None:
+    policy = Policy(managed_domains=["acme.com"])  # type: ignore[arg-type]
+    p = plan([], [have("z1", "old@acme.com"), have("z2", "x@other.com")], {}, policy, NOW)
+    assert kinds(p) == ["deactivate"]
+    assert p.operations[0].okta_id is None
+    assert p.unmanaged == 1
+
+
+def test_pending_managed_user_has_its_invitation_withdrawn() -> None:
+    policy = Policy(managed_domains=["acme.com"])  # type: ignore[arg-type]
+    p = plan([], [have(None, "inv@acme.com", status="pending")], {}, policy, NOW)
+    assert kinds(p) == ["delete"]
+    assert p.operations[0].new_value("action") == "disassociate"
+
+
+def test_delete_policy_deletes_only_after_delete_after_days() -> None:
+    policy = Policy(deprovision="delete", delete_after_days=30)  # type: ignore[arg-type]
+    recent = {"00u1": Link("00u1", "z1", "ann@acme.com", (NOW - timedelta(days=3)).isoformat())}
+    old = {"00u1": Link("00u1", "z1", "ann@acme.com", (NOW - timedelta(days=31)).isoformat())}
+    assert plan([], [have(status="inactive")], recent, policy, NOW).operations == ()
+    assert kinds(plan([], [have(status="inactive")], old, policy, NOW)) == ["delete"]
+
+
+def test_managed_roles_and_groups_only() -> None:
+    policy = Policy(
+        role_rules=[{"group": "admins", "role": "Admin"}],  # type: ignore[list-item]
+        group_rules=[{"group": "eng", "zoom_group": "Eng"}],  # type: ignore[list-item]
+    )
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com"), "00u2": Link("00u2", "z2", "bo@acme.com")}
+    actual = [
+        have("z1", role=ADMIN_ROLE, groups=frozenset({"Eng", "Unmanaged"})),
+        have("z2", "bo@acme.com", role="Billing"),
+    ]
+    desired = [want(role=MEMBER_ROLE), want("00u2", "bo@acme.com", role=MEMBER_ROLE)]
+    p = plan(desired, actual, links, policy, NOW)
+    # Ann loses the managed Admin role and the managed group; Bo keeps the unmanaged custom role.
+    assert [(o.email, o.op.value) for o in p.operations] == [("ann@acme.com", "role"), ("ann@acme.com", "group_remove")]
+
+
+def test_user_linked_to_another_okta_user_is_not_stolen() -> None:
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    p = plan([want("00u1"), want("00u2", "ann@acme.com")], [have()], links, Policy(), NOW)
+    assert kinds(p) == []
+    assert any("more than one Okta user" in n for n in p.notes)
+
+
+# --- property: applying a plan and planning again yields nothing -------------------------------------------
+
+EMAILS = [f"u{i}@acme.com" for i in range(6)] + ["x@other.com"]
+GROUPS = ["Eng", "Sales", "Other"]
+ROLES = [MEMBER_ROLE, ADMIN_ROLE, "Billing"]
+
+
+@st.composite
+def worlds(draw):  # type: ignore[no-untyped-def]
+    desired = []
+    used = set()
+    for i, email in enumerate(draw(st.lists(st.sampled_from(EMAILS), max_size=6, unique=True))):
+        used.add(email)
+        desired.append(
+            DesiredUser(
+                okta_id=f"00u{i}",
+                email=draw(st.sampled_from([email, email.upper(), email.replace("@", ".new@")])),
+                first_name=draw(st.sampled_from(["A", "B"])),
+                last_name="L",
+                state=draw(st.sampled_from(list(DesiredState))),
+                license_type=draw(st.sampled_from([1, 2, 4])),
+                role=draw(st.sampled_from([None, MEMBER_ROLE, ADMIN_ROLE])),
+                zoom_groups=frozenset(draw(st.lists(st.sampled_from(GROUPS[:2]), max_size=2))),
+            )
+        )
+    actual = []
+    for j, email in enumerate(draw(st.lists(st.sampled_from(EMAILS), max_size=7, unique=True))):
+        status = draw(st.sampled_from(["active", "inactive", "pending"]))
+        actual.append(
+            ZoomUser(
+                zoom_id=None if status == "pending" else f"a{j}",
+                email=email,
+                first_name=draw(st.sampled_from(["A", "B"])),
+                last_name="L",
+                type=draw(st.sampled_from([1, 2, 4])),
+                status=status,
+                role=draw(st.sampled_from([*ROLES, OWNER_ROLE] if j == 0 else ROLES)),
+                groups=frozenset(draw(st.lists(st.sampled_from(GROUPS), max_size=3))),
+            )
+        )
+    links = {}
+    for d in desired:
+        candidates = [a for a in actual if a.zoom_id and a.zoom_id not in {l.zoom_id for l in links.values()}]
+        if candidates and draw(st.booleans()):
+            target = draw(st.sampled_from(candidates))
+            deactivated = draw(st.sampled_from([None, (NOW - timedelta(days=40)).isoformat()]))
+            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated)
+    policy = Policy(
+        create_action=draw(st.sampled_from(["ssoCreate", "create"])),
+        role_rules=[{"group": "g", "role": ADMIN_ROLE}],
+        group_rules=[{"group": "g1", "zoom_group": "Eng"}, {"group": "g2", "zoom_group": "Sales"}],
+        managed_domains=draw(st.sampled_from([[], ["acme.com"]])),
+        protected_users=draw(st.sampled_from([[], ["u1@acme.com"]])),
+        deprovision=draw(st.sampled_from(["deactivate", "delete"])),
+        suspended_users=draw(st.sampled_from(["deactivate", "keep"])),
+    )  # type: ignore[arg-type]
+    return desired, actual, links, policy
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_plan_apply_plan_again_yields_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    desired, actual, links, policy = world
+    first = plan(desired, actual, links, policy, NOW)
+    actual2, links2 = apply_plan(first, actual, links, NOW)
+    second = plan(desired, actual2, links2, policy, NOW)
+    # Deleting a deactivated user is time-based; nothing else may remain.
+    assert second.operations == (), [o.to_dict() for o in second.operations]
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds())
+def test_owner_and_protected_users_are_never_in_a_plan(world) -> None:  # type: ignore[no-untyped-def]
+    desired, actual, links, policy = world
+    protected = set(policy.protected_users)
+    untouchable = {a.zoom_id for a in actual if a.role == OWNER_ROLE or a.email.casefold() in protected}
+    p = plan(desired, actual, links, policy, NOW)
+    assert not [o for o in p.operations if o.zoom_id is not None and o.zoom_id in untouchable]
+    # Nothing is created for, or moved onto, a protected email.
+    moved = [o for o in p.operations if o.op in (OpKind.CREATE, OpKind.EMAIL)]
+    assert not [o for o in moved if str(o.new_value("email")).casefold() in protected]
+
+
+@pytest.mark.parametrize("state", list(DesiredState))
+def test_every_desired_state_is_planned_without_error(state: DesiredState) -> None:
+    p = plan([want(state=state)], [have(status="inactive")], {"00u1": Link("00u1", "z1", "ann@acme.com")}, Policy(), NOW)
+    assert all(op.okta_id == "00u1" for op in p.operations)
