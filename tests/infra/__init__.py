@@ -1,0 +1,1 @@
+"""Infra tests: assertions over template.yaml, samconfig.toml and events/."""

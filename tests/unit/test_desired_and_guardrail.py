@@ -1,0 +1,90 @@
+"""From Okta assignments to desired Zoom users, and the deprovision guardrail."""
+
+from __future__ import annotations
+
+import pytest
+
+from okta_zoom_sync.desired import desired_user
+from okta_zoom_sync.guardrail import apply_guardrail, deprovision_limit
+from okta_zoom_sync.model import MEMBER_ROLE, DesiredState, OktaAssignment, OktaGroupRef, Operation, OpKind, Plan, UserPlan
+from okta_zoom_sync.policy import MaxDeprovisions, Policy
+
+ENG = OktaGroupRef("00gENG", "Engineering")
+ADMINS = OktaGroupRef("00gADM", "Zoom Admins")
+
+
+def assignment(status: str = "ACTIVE", groups: frozenset[OktaGroupRef] = frozenset(), **kw: str) -> OktaAssignment:
+    base = dict(okta_id="00u1", login="ann@acme.com", email="ann@acme.com", first_name="Ann", last_name="Lee")
+    base.update(kw)
+    return OktaAssignment(status=status, groups=groups, **base)
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("ACTIVE", DesiredState.ACTIVE),
+        ("PASSWORD_EXPIRED", DesiredState.ACTIVE),
+        ("LOCKED_OUT", DesiredState.ACTIVE),
+        ("RECOVERY", DesiredState.ACTIVE),
+        ("SUSPENDED", DesiredState.INACTIVE),
+        ("STAGED", DesiredState.HOLD),
+        ("PROVISIONED", DesiredState.HOLD),
+        ("DEPROVISIONED", DesiredState.ABSENT),
+    ],
+)
+def test_okta_status_to_desired_state(status: str, state: DesiredState) -> None:
+    assert desired_user(assignment(status), Policy()).state is state
+
+
+def test_suspended_keep() -> None:
+    policy = Policy(suspended_users="keep")  # type: ignore[arg-type]
+    assert desired_user(assignment("SUSPENDED"), policy).state is DesiredState.HOLD
+
+
+def test_rules_first_match_by_name_or_id() -> None:
+    policy = Policy.model_validate(
+        {
+            "default_license": "basic",
+            "license_rules": [{"group": "engineering", "license": "licensed"}, {"group": "00gADM", "license": "unassigned"}],
+            "role_rules": [{"group": "00gADM", "role": "Admin"}],
+            "group_rules": [{"group": "Engineering", "zoom_group": "Eng"}, {"group": "Zoom Admins", "zoom_group": "Ops"}],
+        }
+    )
+    both = desired_user(assignment(groups=frozenset({ENG, ADMINS})), policy)
+    assert (both.license_type, both.role, both.zoom_groups) == (2, "Admin", frozenset({"Eng", "Ops"}))
+    neither = desired_user(assignment(), policy)
+    assert (neither.license_type, neither.role, neither.zoom_groups) == (1, MEMBER_ROLE, frozenset())
+    assert desired_user(assignment(), Policy()).role is None  # no role rules: roles are left alone
+
+
+def test_login_is_the_zoom_email_unless_it_is_not_an_email() -> None:
+    assert desired_user(assignment(login="ann.lee@acme.com"), Policy()).email == "ann.lee@acme.com"
+    assert desired_user(assignment(login="ann"), Policy()).email == "ann@acme.com"
+
+
+def deprovisions(n: int) -> Plan:
+    users = tuple(
+        UserPlan(f"u{i}@acme.com", f"00u{i}", f"z{i}", (Operation(OpKind.DEACTIVATE, f"u{i}@acme.com", f"00u{i}", f"z{i}"),), True)
+        for i in range(n)
+    )
+    keep = UserPlan("k@acme.com", "00uk", "zk", (Operation(OpKind.UPDATE, "k@acme.com", "00uk", "zk"),))
+    return Plan(users=(*users, keep), unmanaged=0, managed=100)
+
+
+@pytest.mark.parametrize(
+    ("managed", "count", "percent", "limit"),
+    [(100, 25, 10, 10), (1000, 25, 10, 25), (5, 25, 10, 1), (0, 25, 10, 1), (100, 0, 10, 0)],
+)
+def test_limit_is_the_smaller_of_count_and_percent(managed: int, count: int, percent: int, limit: int) -> None:
+    assert deprovision_limit(MaxDeprovisions(count=count, percent=percent), managed) == limit
+
+
+def test_guardrail_holds_only_deprovisions_and_force_releases() -> None:
+    limits = MaxDeprovisions(count=3, percent=100)
+    within, decision = apply_guardrail(deprovisions(3), limits, force=False, managed_base=100)
+    assert not decision.held and not any(op.held for op in within.operations)
+    held, decision = apply_guardrail(deprovisions(4), limits, force=False, managed_base=100)
+    assert decision.held and decision.reason and "4 deprovisions" in decision.reason
+    assert [op.held for op in held.operations] == [True] * 4 + [False]
+    forced, decision = apply_guardrail(deprovisions(4), limits, force=True, managed_base=100)
+    assert not decision.held and not any(op.held for op in forced.operations)
