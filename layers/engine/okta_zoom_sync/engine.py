@@ -71,7 +71,10 @@ class SyncEngine:
             picture = self._read_users(event.users, report.notes) if event.mode is Mode.USERS and event.users else self._read_all()
             plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, self.clock())
             plan, decision = apply_guardrail(
-                plan, self.policy.max_deprovisions, force=event.force, managed_base=picture.managed_base
+                plan,
+                self.policy.max_deprovisions,
+                force=event.force,
+                managed_base=max(plan.managed, picture.managed_base),
             )
             if decision.reason:
                 logger.warning("guardrail", extra={"reason": decision.reason, "held": decision.held})
