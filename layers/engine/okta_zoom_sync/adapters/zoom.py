@@ -1,0 +1,307 @@
+"""Zoom REST API v2 client: `ZoomClient` implements `ports.ZoomReader` and `ports.ZoomWriter`.
+
+Server-to-Server OAuth (minted lazily, cached, re-minted once on a 401 code 124). Role and group
+catalogues are read once per client and cached: reads turn `role_id` / `group_ids` into names, writes
+turn names (compared case-insensitively) into ids. Paging follows `next_page_token` until it is empty.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ..errors import (
+    ZOOM_MEMBER_NOT_IN_GROUP,
+    ZOOM_USER_NOT_FOUND,
+    ApiError,
+    NotFoundError,
+    PermanentError,
+    PermissionDeniedError,
+)
+from ..model import MEMBER_ROLE, ZoomStatus, ZoomUser
+from ..observability import logger
+from .http import ApiTransport, RequestStats, RetryPolicy, zoom_error
+from .tokens import ZoomServerToServerToken, zoom_token_error
+
+PAGE_SIZE = 300  # the maximum in every spec version
+LIST_STATUSES: tuple[str, ...] = (ZoomStatus.ACTIVE, ZoomStatus.INACTIVE, ZoomStatus.PENDING)
+# Zoom's conventional built-in role ids, used only when GET /roles is not allowed.
+FALLBACK_ROLES: dict[str, str] = {"0": "Owner", "1": "Admin", "2": MEMBER_ROLE}
+UPDATABLE_FIELDS = frozenset({"first_name", "last_name", "type", "display_name"})
+STATUS_ACTIONS = frozenset({"activate", "deactivate"})
+DELETE_ACTIONS = frozenset({"delete", "disassociate"})
+
+
+class _Catalogue:
+    """id -> name for Zoom roles or groups, loaded on first use; reloaded at most once on a miss."""
+
+    def __init__(self, kind: str, load: Callable[[], dict[str, str]]) -> None:
+        self.kind = kind
+        self._load = load
+        self._by_id: dict[str, str] | None = None
+        self._reloaded = False
+        self._lock = threading.Lock()
+
+    def by_id(self) -> dict[str, str]:
+        with self._lock:
+            if self._by_id is None:
+                self._by_id = self._load()
+            return self._by_id
+
+    def name(self, item_id: object) -> str:
+        key = str(item_id)
+        return self.by_id().get(key, key)
+
+    def id_for(self, name: str) -> str:
+        wanted = name.strip().casefold()
+        found = self._find(wanted)
+        if found is None and not self._reloaded:
+            with self._lock:
+                self._reloaded, self._by_id = True, None
+            found = self._find(wanted)
+        if found is None:
+            raise PermanentError(f"Zoom {self.kind} '{name}' does not exist", api="zoom", code=f"unknown_{self.kind}")
+        return found
+
+    def _find(self, wanted: str) -> str | None:
+        matches = [item_id for item_id, item_name in self.by_id().items() if item_name.casefold() == wanted]
+        return matches[0] if matches else None
+
+
+class ZoomClient:
+    """Reads and writes one Zoom account's users through the REST API v2."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token_url: str,
+        account_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        session = session or requests.Session()
+        self.stats = RequestStats("zoom")
+        self.page_size = max(1, min(page_size, PAGE_SIZE))
+        token_transport = ApiTransport(
+            "zoom",
+            token_url,
+            setting_name="ZOOM_TOKEN_URL",
+            error_parser=zoom_token_error,
+            retry=retry,
+            session=session,
+            stats=self.stats,
+        )
+        self._token = ZoomServerToServerToken(
+            token_transport,
+            token_url=token_transport.base_url,
+            account_id=account_id,
+            client_id=client_id,
+            secret=client_secret,
+        )
+        self._api = ApiTransport(
+            "zoom",
+            api_url,
+            setting_name="ZOOM_API_URL",
+            error_parser=zoom_error,
+            auth=self._token,
+            retry=retry,
+            session=session,
+            stats=self.stats,
+        )
+        self._roles = _Catalogue("role", self._load_roles)
+        self._groups = _Catalogue("group", self._load_groups)
+
+    # -- connection check -------------------------------------------------------------------------
+
+    @property
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes of the current token (the token response's `scope`); empty before the first mint."""
+        return frozenset((self._token.granted_scope or "").split())
+
+    def verify_credentials(self) -> None:
+        """Mint a token now. Raises AuthError ("Zoom rejected the Server-to-Server OAuth credentials: …")."""
+        self._token.token()
+
+    # -- ports.ZoomReader ---------------------------------------------------------------------------
+
+    def list_users(self) -> list[ZoomUser]:
+        users: dict[str, ZoomUser] = {}
+        for status in LIST_STATUSES:
+            for row in self._pages("/users", "users", {"status": str(status)}):
+                user = self._user(row, status=str(status))
+                # A user whose status changes mid-listing can show up twice: keep the first sighting.
+                users.setdefault(user.zoom_id or f"email:{user.email.casefold()}", user)
+        return list(users.values())
+
+    def get_user(self, id_or_email: str) -> ZoomUser | None:
+        try:
+            row = self._api.request_json("GET", f"/users/{_q(id_or_email)}")
+        except NotFoundError:
+            return None
+        if not isinstance(row, Mapping):
+            raise PermanentError("Zoom returned a user that is not an object", api="zoom", code="bad_response")
+        return self._user(row, status=str(row.get("status") or ZoomStatus.ACTIVE))
+
+    # -- ports.ZoomWriter ---------------------------------------------------------------------------
+
+    def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
+        body = self._api.request_json(
+            "POST",
+            "/users",
+            json={
+                "action": action,
+                "user_info": {"email": email, "type": license_type, "first_name": first_name, "last_name": last_name},
+            },
+        )
+        if not isinstance(body, Mapping) or not body.get("id"):
+            raise PermanentError(f"Zoom created {email} but returned no id", api="zoom", code="bad_response")
+        return str(body["id"])
+
+    def update_user(self, zoom_id: str, fields: Mapping[str, Any]) -> None:
+        refused = sorted(set(fields) - UPDATABLE_FIELDS)
+        if refused:
+            raise ValueError(
+                f"update_user cannot change {', '.join(refused)} (only {', '.join(sorted(UPDATABLE_FIELDS))})"
+            )
+        if fields:
+            self._api.request("PATCH", f"/users/{_q(zoom_id)}", json=dict(fields))
+
+    def set_status(self, zoom_id: str, action: str) -> None:
+        if action not in STATUS_ACTIONS:
+            raise ValueError(f"unknown Zoom status action {action!r}")
+        try:
+            self._api.request("PUT", f"/users/{_q(zoom_id)}/status", json={"action": action})
+        except NotFoundError as exc:
+            if action == "deactivate" and _is(exc, ZOOM_USER_NOT_FOUND):
+                return  # already gone: nothing left to deactivate
+            raise
+
+    def change_email(self, zoom_id: str, email: str) -> None:
+        self._api.request("PUT", f"/users/{_q(zoom_id)}/email", json={"email": email})
+
+    def assign_role(self, zoom_id: str, role_name: str) -> None:
+        role_id = self._role_id(role_name)
+        self._api.request("POST", f"/roles/{_q(role_id)}/members", json={"members": [{"id": zoom_id}]})
+
+    def remove_role(self, zoom_id: str, role_name: str) -> None:
+        role_id = self._role_id(role_name)
+        try:
+            self._api.request("DELETE", f"/roles/{_q(role_id)}/members/{_q(zoom_id)}")
+        except (PermanentError, NotFoundError):
+            # Zoom has no "not a member of this role" code (a retried DELETE that was applied gets a 400):
+            # look at the user; a user who is gone or no longer holds the role means the removal is done.
+            user = self.get_user(zoom_id)
+            if user is None or user.role.casefold() != role_name.strip().casefold():
+                return
+            raise
+
+    def add_to_group(self, zoom_id: str, group_name: str) -> None:
+        group_id = self._group_id(group_name)
+        self._api.request("POST", f"/groups/{_q(group_id)}/members", json={"members": [{"id": zoom_id}]})
+
+    def remove_from_group(self, zoom_id: str, group_name: str) -> None:
+        group_id = self._group_id(group_name)
+        try:
+            self._api.request("DELETE", f"/groups/{_q(group_id)}/members/{_q(zoom_id)}")
+        except NotFoundError as exc:
+            if _is(exc, ZOOM_MEMBER_NOT_IN_GROUP):
+                return  # not a member: already done
+            raise
+
+    def delete_user(self, zoom_id: str, action: str) -> None:
+        if action not in DELETE_ACTIONS:
+            raise ValueError(f"unknown Zoom delete action {action!r}")
+        try:
+            self._api.request("DELETE", f"/users/{_q(zoom_id)}", params={"action": action})
+        except NotFoundError as exc:
+            if _is(exc, ZOOM_USER_NOT_FOUND):
+                return  # already gone
+            raise
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _pages(self, path: str, key: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
+        """Every item under `key`, following `next_page_token` until it is empty."""
+        token = ""
+        seen: set[str] = set()
+        while True:
+            query = {**params, "page_size": str(self.page_size)}
+            if token:
+                query["next_page_token"] = token
+            body = self._api.request_json("GET", path, params=query)
+            if not isinstance(body, Mapping):
+                raise PermanentError(f"Zoom returned a page that is not an object for {path}", api="zoom")
+            for item in body.get(key) or []:
+                if isinstance(item, Mapping):
+                    yield item
+            token = str(body.get("next_page_token") or "")
+            if not token:
+                return
+            if token in seen:
+                raise PermanentError(f"Zoom repeated a next_page_token for {path}", api="zoom", code="page_loop")
+            seen.add(token)
+
+    def _user(self, row: Mapping[str, Any], *, status: str) -> ZoomUser:
+        # GET /users/{id} names the role itself; a listing only gives role_id.
+        role_id = row.get("role_id")
+        if row.get("role_name"):
+            role = str(row["role_name"])
+        else:
+            role = self._roles.name(role_id) if role_id not in (None, "") else MEMBER_ROLE
+        group_ids = [g for g in row.get("group_ids") or [] if g not in (None, "")]
+        groups = frozenset(self._groups.name(g) for g in group_ids) if group_ids else frozenset()
+        zoom_id = row.get("id")
+        try:
+            user_type = int(row.get("type") or 1)
+        except (TypeError, ValueError):
+            user_type = 1
+        return ZoomUser(
+            zoom_id=str(zoom_id) if zoom_id else None,
+            email=str(row.get("email") or ""),
+            first_name=str(row.get("first_name") or ""),
+            last_name=str(row.get("last_name") or ""),
+            type=user_type,
+            status=status,
+            role=role,
+            groups=groups,
+        )
+
+    def _load_roles(self) -> dict[str, str]:
+        try:
+            body = self._api.request_json("GET", "/roles")
+        except PermissionDeniedError as exc:
+            logger.warning(
+                "zoom_roles_unreadable",
+                extra={"error": str(exc), "fallback": FALLBACK_ROLES, "hint": "grant role:read:list_roles:admin"},
+            )
+            return dict(FALLBACK_ROLES)
+        roles = body.get("roles") if isinstance(body, Mapping) else None
+        return {
+            str(r["id"]): str(r.get("name") or r["id"]) for r in roles or [] if isinstance(r, Mapping) and "id" in r
+        }
+
+    def _load_groups(self) -> dict[str, str]:
+        return {str(g["id"]): str(g.get("name") or g["id"]) for g in self._pages("/groups", "groups", {}) if "id" in g}
+
+    def _role_id(self, name: str) -> str:
+        return self._roles.id_for(name)
+
+    def _group_id(self, name: str) -> str:
+        return self._groups.id_for(name)
+
+
+def _q(value: str) -> str:
+    # `@` is a legal path character and Zoom takes an email as the user id.
+    return quote(value, safe="@")
+
+
+def _is(error: ApiError, zoom_code: int) -> bool:
+    return error.code == str(zoom_code)
