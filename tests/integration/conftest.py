@@ -105,9 +105,13 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "OktaZoomSync")
     parameters.clear_caches()
-    with mock_aws(), OktaSimulator(app_id=OKTA_APP_ID, api_token=OKTA_TOKEN) as okta, ZoomSimulator(
-        account_id=ZOOM_ACCOUNT, client_id=ZOOM_CLIENT, client_secret=ZOOM_SECRET, owner_email="owner@acme.example"
-    ) as zoom:
+    with (
+        mock_aws(),
+        OktaSimulator(app_id=OKTA_APP_ID, api_token=OKTA_TOKEN) as okta,
+        ZoomSimulator(
+            account_id=ZOOM_ACCOUNT, client_id=ZOOM_CLIENT, client_secret=ZOOM_SECRET, owner_email="owner@acme.example"
+        ) as zoom,
+    ):
         dynamodb = boto3.client("dynamodb")
         create_state_table(dynamodb, TABLE)
         secrets = boto3.client("secretsmanager")
@@ -129,8 +133,9 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     parameters.clear_caches()
 
 
-def add_person(stack: Stack, login: str, first: str = "Test", last: str = "User", *, assign: bool = True,
-               status: str = "ACTIVE") -> str:
+def add_person(
+    stack: Stack, login: str, first: str = "Test", last: str = "User", *, assign: bool = True, status: str = "ACTIVE"
+) -> str:
     user_id = stack.okta.add_user(login, email=login, first_name=first, last_name=last, status=status)
     if assign:
         stack.okta.assign_user(user_id)
@@ -141,4 +146,4 @@ def total(counts: dict[str, int]) -> int:
     return sum(counts.values())
 
 
-__all__ = ["FakeContext", "Stack", "add_person", "total", "valid_secret", "os"]
+__all__ = ["FakeContext", "Stack", "add_person", "os", "total", "valid_secret"]

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from okta_zoom_sync.errors import InvalidEventError
 
 from .conftest import Stack, add_person, valid_secret

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from okta_zoom_sync.config import Settings
 from okta_zoom_sync.errors import ConfigurationError, InvalidEventError, InvalidPolicyError, InvalidSecretError
 from okta_zoom_sync.events import Mode, parse_event
@@ -208,5 +207,7 @@ def test_bad_environment(env: dict[str, str], names: str) -> None:
 
 
 def test_plain_http_allowed_for_loopback() -> None:
-    settings = Settings.from_environ({**ENV, "OKTA_ORG_URL": "http://127.0.0.1:8080", "ZOOM_API_URL": "http://localhost:1/v2"})
+    settings = Settings.from_environ(
+        {**ENV, "OKTA_ORG_URL": "http://127.0.0.1:8080", "ZOOM_API_URL": "http://localhost:1/v2"}
+    )
     assert settings.okta_org_url == "http://127.0.0.1:8080"

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pytest
-
 from okta_zoom_sync.desired import desired_user
 from okta_zoom_sync.guardrail import apply_guardrail, deprovision_limit
-from okta_zoom_sync.model import MEMBER_ROLE, DesiredState, OktaAssignment, OktaGroupRef, Operation, OpKind, Plan, UserPlan
+from okta_zoom_sync.model import (
+    MEMBER_ROLE,
+    DesiredState,
+    OktaAssignment,
+    OktaGroupRef,
+    Operation,
+    OpKind,
+    Plan,
+    UserPlan,
+)
 from okta_zoom_sync.policy import MaxDeprovisions, Policy
 
 ENG = OktaGroupRef("00gENG", "Engineering")
@@ -45,9 +53,15 @@ def test_rules_first_match_by_name_or_id() -> None:
     policy = Policy.model_validate(
         {
             "default_license": "basic",
-            "license_rules": [{"group": "engineering", "license": "licensed"}, {"group": "00gADM", "license": "unassigned"}],
+            "license_rules": [
+                {"group": "engineering", "license": "licensed"},
+                {"group": "00gADM", "license": "unassigned"},
+            ],
             "role_rules": [{"group": "00gADM", "role": "Admin"}],
-            "group_rules": [{"group": "Engineering", "zoom_group": "Eng"}, {"group": "Zoom Admins", "zoom_group": "Ops"}],
+            "group_rules": [
+                {"group": "Engineering", "zoom_group": "Eng"},
+                {"group": "Zoom Admins", "zoom_group": "Ops"},
+            ],
         }
     )
     both = desired_user(assignment(groups=frozenset({ENG, ADMINS})), policy)
@@ -64,7 +78,13 @@ def test_login_is_the_zoom_email_unless_it_is_not_an_email() -> None:
 
 def deprovisions(n: int) -> Plan:
     users = tuple(
-        UserPlan(f"u{i}@acme.com", f"00u{i}", f"z{i}", (Operation(OpKind.DEACTIVATE, f"u{i}@acme.com", f"00u{i}", f"z{i}"),), True)
+        UserPlan(
+            f"u{i}@acme.com",
+            f"00u{i}",
+            f"z{i}",
+            (Operation(OpKind.DEACTIVATE, f"u{i}@acme.com", f"00u{i}", f"z{i}"),),
+            True,
+        )
         for i in range(n)
     )
     keep = UserPlan("k@acme.com", "00uk", "zk", (Operation(OpKind.UPDATE, "k@acme.com", "00uk", "zk"),))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from okta_zoom_sync.model import (
     ADMIN_ROLE,
     MEMBER_ROLE,
@@ -28,8 +27,14 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 def want(okta_id: str = "00u1", email: str = "ann@acme.com", **kw: object) -> DesiredUser:
     base: dict[str, object] = dict(
-        okta_id=okta_id, email=email, first_name="Ann", last_name="Lee", state=DesiredState.ACTIVE,
-        license_type=1, role=None, zoom_groups=frozenset(),
+        okta_id=okta_id,
+        email=email,
+        first_name="Ann",
+        last_name="Lee",
+        state=DesiredState.ACTIVE,
+        license_type=1,
+        role=None,
+        zoom_groups=frozenset(),
     )
     base.update(kw)
     return DesiredUser(**base)  # type: ignore[arg-type]
@@ -37,8 +42,14 @@ def want(okta_id: str = "00u1", email: str = "ann@acme.com", **kw: object) -> De
 
 def have(zoom_id: str | None = "z1", email: str = "ann@acme.com", **kw: object) -> ZoomUser:
     base: dict[str, object] = dict(
-        zoom_id=zoom_id, email=email, first_name="Ann", last_name="Lee", type=1, status="active",
-        role=MEMBER_ROLE, groups=frozenset(),
+        zoom_id=zoom_id,
+        email=email,
+        first_name="Ann",
+        last_name="Lee",
+        type=1,
+        status="active",
+        role=MEMBER_ROLE,
+        groups=frozenset(),
     )
     base.update(kw)
     return ZoomUser(**base)  # type: ignore[arg-type]
@@ -206,7 +217,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         )
     links = {}
     for d in desired:
-        candidates = [a for a in actual if a.zoom_id and a.zoom_id not in {l.zoom_id for l in links.values()}]
+        candidates = [a for a in actual if a.zoom_id and a.zoom_id not in {link.zoom_id for link in links.values()}]
         if candidates and draw(st.booleans()):
             target = draw(st.sampled_from(candidates))
             deactivated = draw(st.sampled_from([None, (NOW - timedelta(days=40)).isoformat()]))
@@ -249,5 +260,7 @@ def test_owner_and_protected_users_are_never_in_a_plan(world) -> None:  # type: 
 
 @pytest.mark.parametrize("state", list(DesiredState))
 def test_every_desired_state_is_planned_without_error(state: DesiredState) -> None:
-    p = plan([want(state=state)], [have(status="inactive")], {"00u1": Link("00u1", "z1", "ann@acme.com")}, Policy(), NOW)
+    p = plan(
+        [want(state=state)], [have(status="inactive")], {"00u1": Link("00u1", "z1", "ann@acme.com")}, Policy(), NOW
+    )
     assert all(op.okta_id == "00u1" for op in p.operations)

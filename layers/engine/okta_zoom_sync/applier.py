@@ -41,7 +41,9 @@ class Executor:
 class DryRunExecutor(Executor):
     def execute(self, plan: Plan) -> list[OperationResult]:
         return [
-            OperationResult(op, Outcome.HELD if op.held else Outcome.PLANNED) for user in plan.users for op in user.operations
+            OperationResult(op, Outcome.HELD if op.held else Outcome.PLANNED)
+            for user in plan.users
+            for op in user.operations
         ]
 
 
@@ -82,15 +84,26 @@ class Applier(Executor):
                 failed = True
                 logger.warning(
                     "operation failed",
-                    extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
-                           "error_code": exc.code, "error": exc.message},
+                    extra={
+                        "op": op.op.value,
+                        "email": op.email,
+                        "okta_id": op.okta_id,
+                        "zoom_id": zoom_id,
+                        "error_code": exc.code,
+                        "error": exc.message,
+                    },
                 )
                 results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message))
                 continue
             logger.info(
                 "operation applied",
-                extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
-                       "changes": op.to_dict()["changes"]},
+                extra={
+                    "op": op.op.value,
+                    "email": op.email,
+                    "okta_id": op.okta_id,
+                    "zoom_id": zoom_id,
+                    "changes": op.to_dict()["changes"],
+                },
             )
             results.append(OperationResult(op, Outcome.APPLIED))
         return results
@@ -156,7 +169,9 @@ class Applier(Executor):
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
 
-    def _link(self, op: Operation, zoom_id: str, *, email: str | None = None, deactivated_at: str | None = None) -> None:
+    def _link(
+        self, op: Operation, zoom_id: str, *, email: str | None = None, deactivated_at: str | None = None
+    ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
         self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at))

@@ -83,7 +83,11 @@ def check_okta(okta: CheckableOkta, app_id: str) -> list[Check]:
             )
         return "Check OKTA_ORG_URL and that Okta is reachable."
 
-    token = _try("okta.token", lambda: (okta.verify_credentials(), "Okta accepted the credential")[1], fix)
+    def verify_okta() -> str:
+        okta.verify_credentials()
+        return "Okta accepted the credential"
+
+    token = _try("okta.token", verify_okta, fix)
     if not token.ok:
         return [token]
 
@@ -116,7 +120,11 @@ def check_zoom(zoom: CheckableZoom) -> list[Check]:
             )
         return "Check ZOOM_TOKEN_URL / ZOOM_API_URL and that Zoom is reachable."
 
-    token = _try("zoom.token", lambda: (zoom.verify_credentials(), "Zoom issued a token")[1], fix)
+    def verify_zoom() -> str:
+        zoom.verify_credentials()
+        return "Zoom issued a token"
+
+    token = _try("zoom.token", verify_zoom, fix)
     if not token.ok:
         return [token]
     missing = missing_zoom_scopes(zoom.granted_scopes)

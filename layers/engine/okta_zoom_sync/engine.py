@@ -68,7 +68,11 @@ class SyncEngine:
         logger.append_keys(run_id=report.run_id, mode=report.mode, dry_run=report.dry_run)
         logger.info("run started", extra={"force": event.force})
         try:
-            picture = self._read_users(event.users, report.notes) if event.mode is Mode.USERS and event.users else self._read_all()
+            picture = (
+                self._read_users(event.users, report.notes)
+                if event.mode is Mode.USERS and event.users
+                else self._read_all()
+            )
             plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, self.clock())
             plan, decision = apply_guardrail(
                 plan,
@@ -92,8 +96,12 @@ class SyncEngine:
             self._record(report)
         logger.info(
             "run finished",
-            extra={"status": report.status.value, "duration_ms": report.duration_ms,
-                   "applied": report.to_dict()["applied"], "failed": report.to_dict()["failed"]},
+            extra={
+                "status": report.status.value,
+                "duration_ms": report.duration_ms,
+                "applied": report.to_dict()["applied"],
+                "failed": report.to_dict()["failed"],
+            },
         )
         return report
 

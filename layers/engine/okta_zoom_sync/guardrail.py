@@ -26,7 +26,9 @@ def deprovision_limit(limits: MaxDeprovisions, managed: int) -> int:
     return min(limits.count, by_percent)
 
 
-def apply_guardrail(plan: Plan, limits: MaxDeprovisions, *, force: bool, managed_base: int) -> tuple[Plan, GuardrailDecision]:
+def apply_guardrail(
+    plan: Plan, limits: MaxDeprovisions, *, force: bool, managed_base: int
+) -> tuple[Plan, GuardrailDecision]:
     deprovisions = sum(1 for user in plan.users if user.deprovision)
     limit = deprovision_limit(limits, managed_base)
     if deprovisions <= limit:

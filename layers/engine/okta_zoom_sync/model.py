@@ -157,7 +157,7 @@ class Operation:
 
 def _jsonable(value: object) -> object:
     if isinstance(value, frozenset | set):
-        return sorted(value)  # type: ignore[type-var]
+        return sorted(value, key=str)
     return value
 
 

@@ -117,8 +117,8 @@ def _match(
     Okta user with its email (a person who got a new Okta account)."""
     by_id = {u.zoom_id: u for u in actual if u.zoom_id}
     by_email: dict[str, ZoomUser] = {}
-    for user in actual:
-        by_email.setdefault(fold(user.email), user)
+    for zoom_user in actual:
+        by_email.setdefault(fold(zoom_user.email), zoom_user)
     wanted_ids = {w.okta_id for w in wanted}
     linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
     claimed: set[str] = set()
@@ -182,7 +182,12 @@ def _email_target(user: UserPlan) -> tuple[str, str | None] | None:
 
 
 def _plan_user(
-    want: DesiredUser, have: ZoomUser | None, previous_owner: str | None, link: Link | None, policy: Policy, now: datetime
+    want: DesiredUser,
+    have: ZoomUser | None,
+    previous_owner: str | None,
+    link: Link | None,
+    policy: Policy,
+    now: datetime,
 ) -> UserPlan | None:
     ops: list[Operation] = []
 
@@ -278,7 +283,9 @@ def _strip_role_and_deactivate(have: ZoomUser, okta_id: str | None) -> list[Oper
     return ops
 
 
-def _deprovision(have: ZoomUser, okta_id: str | None, link: Link | None, policy: Policy, now: datetime) -> UserPlan | None:
+def _deprovision(
+    have: ZoomUser, okta_id: str | None, link: Link | None, policy: Policy, now: datetime
+) -> UserPlan | None:
     if have.status == ZoomStatus.PENDING:
         # An invitation not yet accepted cannot be deactivated: withdraw it.
         op = Operation(

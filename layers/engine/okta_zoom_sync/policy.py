@@ -109,7 +109,11 @@ class Policy(_Strict):
     @property
     def rule_groups(self) -> frozenset[str]:
         """Every Okta group the rules refer to (by name or id)."""
-        rules: tuple[LicenseRule | RoleRule | GroupRule, ...] = (*self.license_rules, *self.role_rules, *self.group_rules)
+        rules: tuple[LicenseRule | RoleRule | GroupRule, ...] = (
+            *self.license_rules,
+            *self.role_rules,
+            *self.group_rules,
+        )
         return frozenset(rule.group for rule in rules)
 
     @property

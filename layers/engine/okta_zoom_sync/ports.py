@@ -35,8 +35,7 @@ class OktaReader(Protocol):
         """Whether the user has the app, directly or through a group."""
         ...
 
-    def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]:
-        ...
+    def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]: ...
 
     def get_app(self) -> Mapping[str, Any]:
         """The app instance (used by the connection check)."""

@@ -51,8 +51,14 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         results = list(self.results)
         errors = list(self.errors) + [
-            {"op": r.operation.op.value, "email": r.operation.email, "okta_id": r.operation.okta_id,
-             "zoom_id": r.operation.zoom_id, "code": r.error_code, "message": r.error_message}
+            {
+                "op": r.operation.op.value,
+                "email": r.operation.email,
+                "okta_id": r.operation.okta_id,
+                "zoom_id": r.operation.zoom_id,
+                "code": r.error_code,
+                "message": r.error_message,
+            }
             for r in results
             if r.outcome is Outcome.FAILED
         ]
