@@ -1,0 +1,255 @@
+"""`make demo`: the real handler, end to end, on the local Okta and Zoom simulators and moto. No cloud account.
+
+A sample organisation (tests/demo_org.json) is loaded into both simulators. The demo then runs a dry run,
+the apply, makes a few changes in Okta, runs again, shows the final Zoom state, and checks that one more
+run has nothing left to do. It exits 0 only when the organisation has converged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+ORG_FILE = REPO / "tests" / "demo_org.json"
+
+DEMO_POLICY = """\
+create_action: ssoCreate
+default_license: basic
+license_rules:
+  - {group: Zoom Licensed, license: licensed}
+role_rules:
+  - {group: Zoom Admins, role: Admin}
+group_rules:
+  - {group: Engineering, zoom_group: Engineering}
+  - {group: Sales, zoom_group: Sales}
+managed_domains: [acme.example]
+protected_users: [breakglass@acme.example]
+max_deprovisions: {count: 10, percent: 20}
+"""
+
+OPS = (
+    "create",
+    "adopt",
+    "email",
+    "reactivate",
+    "update",
+    "license",
+    "role",
+    "group_add",
+    "group_remove",
+    "deactivate",
+    "delete",
+)
+
+
+class Context:
+    def __init__(self, request_id: str) -> None:
+        self.aws_request_id = request_id
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 600_000
+
+
+def main() -> int:
+    # Quiet the function's JSON logs and EMF lines: the demo prints its own tables.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
+    sys.path.insert(0, str(REPO / "functions" / "sync"))
+
+    import boto3
+    from moto import mock_aws  # before the handler module
+
+    from tests.simulators import OktaSimulator, ZoomSimulator, load_org
+    from tests.support.template import create_state_table
+
+    org = json.loads(ORG_FILE.read_text())
+    zoom_owner = org["zoom"]["owner"]["email"]
+    with (
+        mock_aws(),
+        OktaSimulator(app_id="0oademozoom1", api_token="demo-okta-token") as okta,
+        ZoomSimulator(
+            account_id="demo-acct", client_id="demo-client", client_secret="demo-secret", owner_email=zoom_owner
+        ) as zoom,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        load_org(ORG_FILE, okta, zoom)
+        create_state_table(boto3.client("dynamodb"), "demo-state")
+        boto3.client("secretsmanager").create_secret(
+            Name="demo/credentials",
+            SecretString=json.dumps(
+                {
+                    "okta_api_token": "demo-okta-token",
+                    "zoom_account_id": "demo-acct",
+                    "zoom_client_id": "demo-client",
+                    "zoom_client_secret": "demo-secret",
+                }
+            ),
+        )
+        policy = Path(tmp) / "policy.yaml"
+        policy.write_text(DEMO_POLICY)
+        os.environ.update(
+            OKTA_ORG_URL=okta.url,
+            OKTA_APP_ID="0oademozoom1",
+            ZOOM_API_URL=f"{zoom.url}/v2",
+            ZOOM_TOKEN_URL=f"{zoom.url}/oauth/token",
+            CREDENTIALS_SECRET_ID="demo/credentials",
+            STATE_TABLE_NAME="demo-state",
+            SYNC_POLICY_PATH=str(policy),
+        )
+        import app
+
+        runs = 0
+
+        def run(event: dict[str, Any]) -> dict[str, Any]:
+            nonlocal runs
+            runs += 1
+            result: dict[str, Any] = app.handler(event, Context(f"demo-{runs}"))
+            return result
+
+        print(
+            f"Sample organisation: {len(okta.users)} Okta users, {len(okta.assigned_user_ids())} assigned to Zoom; "
+            f"{len(zoom.users)} Zoom users already exist."
+        )
+        print("Policy:\n" + "".join(f"  {line}\n" for line in DEMO_POLICY.splitlines()))
+
+        heading("1. Dry run: what the first sync would do (nothing is written)")
+        zoom.clear_log()
+        dry = run({"mode": "full", "dry_run": True})
+        show_operations(dry["operations"])
+        summary(dry)
+        print(f"  Zoom writes during the dry run: {zoom.write_count()}")
+
+        heading("2. The first sync")
+        first = run({"mode": "full"})
+        summary(first)
+
+        heading("3. Changes in Okta")
+        changes = make_okta_changes(okta)
+        for line in changes:
+            print(f"  - {line}")
+
+        heading("4. The next sync picks them up")
+        second = run({"mode": "incremental"})
+        show_result_operations(second)
+        summary(second)
+
+        heading("5. Final Zoom state")
+        show_zoom(zoom)
+
+        heading("6. One more run: nothing left to do")
+        zoom.clear_log()
+        third = run({"mode": "full"})
+        summary(third)
+        writes = zoom.write_count()
+        print(f"  Zoom writes: {writes}")
+
+        converged = (
+            first["status"] == "succeeded"
+            and second["status"] == "succeeded"
+            and third["status"] == "succeeded"
+            and sum(third["planned"].values()) == 0
+            and writes == 0
+        )
+        print()
+        print("Converged: the Zoom account matches Okta." if converged else "NOT converged: see the tables above.")
+        return 0 if converged else 1
+
+
+def make_okta_changes(okta: Any) -> list[str]:
+    """A few realistic changes: a rename, an email change, a suspension, a leaver, a joiner, a promotion."""
+    assigned = [okta.user(uid) for uid in okta.assigned_user_ids()]
+    active = [u for u in assigned if u["status"] == "ACTIVE"]
+    lines = []
+    renamed, moved, suspended, leaver = active[1], active[2], active[3], active[4]
+    okta.update_profile(renamed["id"], lastName=renamed["profile"]["lastName"] + "-Smith")
+    lines.append(f"{renamed['profile']['login']} changed their last name to {renamed['profile']['lastName']}-Smith")
+    old_login = moved["profile"]["login"]
+    new_login = "renamed." + old_login
+    okta.update_profile(moved["id"], login=new_login, email=new_login)
+    lines.append(f"{old_login} changed their email to {new_login}")
+    okta.set_status(suspended["id"], "SUSPENDED")
+    lines.append(f"{suspended['profile']['login']} was suspended")
+    okta.set_status(leaver["id"], "DEPROVISIONED")
+    lines.append(f"{leaver['profile']['login']} left the company (deactivated in Okta)")
+    joiner = okta.add_user(
+        "new.joiner@acme.example", email="new.joiner@acme.example", first_name="Nia", last_name="Joiner"
+    )
+    everyone = okta.group_id("Everyone")
+    okta.add_member(everyone, joiner)
+    okta.add_member(okta.group_id("Engineering"), joiner)
+    lines.append("new.joiner@acme.example joined Engineering")
+    promoted = active[5]
+    okta.add_member(okta.group_id("Zoom Licensed"), promoted["id"])
+    lines.append(f"{promoted['profile']['login']} was added to 'Zoom Licensed'")
+    return lines
+
+
+def heading(text: str) -> None:
+    print()
+    print(text)
+    print("-" * len(text))
+
+
+def summary(result: dict[str, Any]) -> None:
+    parts = ", ".join(f"{op} {n}" for op, n in result["planned"].items() if n)
+    applied = sum(result["applied"].values())
+    failed = sum(result["failed"].values())
+    held = sum(result.get("held", {}).values())
+    print(
+        f"  status {result['status']}; planned: {parts or 'nothing'}; applied {applied}, failed {failed}, "
+        f"held {held}; unmanaged Zoom users left alone: {result['unmanaged']}"
+    )
+    for error in result["errors"]:
+        print(f"  ! {error.get('op')} {error.get('email')}: {error.get('code')} {error.get('message')}")
+    for note in result.get("notes", []):
+        print(f"  note: {note}")
+
+
+def show_operations(operations: list[dict[str, Any]]) -> None:
+    counts = Counter(o["op"] for o in operations)
+    print(f"  {'operation':<13} {'email':<34} changes")
+    for op in operations:
+        changes = ", ".join(f"{k}: {fmt(v.get('from'))} -> {fmt(v.get('to'))}" for k, v in op["changes"].items())
+        print(f"  {op['op']:<13} {op['email']:<34} {changes}")
+    print("  " + ", ".join(f"{counts[k]} {k}" for k in OPS if counts[k]))
+
+
+def show_result_operations(result: dict[str, Any]) -> None:
+    print("  " + ", ".join(f"{op}: {n}" for op, n in result["applied"].items() if n) + " applied")
+
+
+def show_zoom(zoom: Any) -> None:
+    groups = {g["id"]: g["name"] for g in zoom.groups.values()}
+    roles = zoom.roles
+    rows = sorted(zoom.users.values(), key=lambda u: (u["status"], u["email"]))
+    print(f"  {'email':<38} {'status':<9} {'license':<10} {'role':<7} groups")
+    license_names = {1: "basic", 2: "licensed", 4: "unassigned"}
+    for user in rows:
+        names = ", ".join(sorted(groups.get(g, g) for g in user.get("group_ids", [])))
+        role = roles.get(user.get("role_id", ""), user.get("role_id", ""))
+        print(
+            f"  {user['email']:<38} {user['status']:<9} {license_names.get(user['type'], user['type'])!s:<10} "
+            f"{role:<7} {names}"
+        )
+    counts = Counter(u["status"] for u in rows)
+    print("  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
