@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from okta_zoom_sync.config import Settings
+from okta_zoom_sync.engine import TimeBudget
 from okta_zoom_sync.errors import ConfigurationError
 from okta_zoom_sync.events import Mode, SyncEvent, parse_event
 from okta_zoom_sync.observability import logger, metrics, tracer
@@ -39,7 +40,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         report.errors.append({"op": None, "email": None, "code": exc.code, "message": exc.message})
         emit_metrics(report)
         return report.to_dict()
-    engine = build_engine(settings, policy, credentials, dry_run=request.dry_run)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
+    engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget)
     report = engine.run(request, run_id=run_id)
     emit_metrics(report)
     return report.to_dict()

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # an earlier operation of the same user failed
     HELD = "held"  # held by max_deprovisions
+    DEFERRED = "deferred"  # the run's time ran out before this user: the next run carries on
     PLANNED = "planned"  # dry run
 
 
@@ -31,15 +32,19 @@ class OperationResult:
     error_message: str | None = None
 
 
+def never() -> bool:
+    return False
+
+
 class Executor:
     """Live or dry: the one switch between planning and acting, chosen once when the run is wired."""
 
-    def execute(self, plan: Plan) -> list[OperationResult]:
+    def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         raise NotImplementedError
 
 
 class DryRunExecutor(Executor):
-    def execute(self, plan: Plan) -> list[OperationResult]:
+    def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         return [
             OperationResult(op, Outcome.HELD if op.held else Outcome.PLANNED)
             for user in plan.users
@@ -61,9 +66,15 @@ class Applier(Executor):
         self.state = state
         self.clock = clock
 
-    def execute(self, plan: Plan) -> list[OperationResult]:
+    def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
+        """Apply user by user. Time is checked only between users, so a user is never left half done."""
         results: list[OperationResult] = []
+        stopped = False
         for user in plan.users:
+            stopped = stopped or should_stop()
+            if stopped:
+                results.extend(OperationResult(op, Outcome.DEFERRED) for op in user.operations)
+                continue
             results.extend(self._apply_user(user))
         return results
 

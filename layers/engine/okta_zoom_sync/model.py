@@ -6,8 +6,10 @@ value is one of these small immutable records, so the planner stays a pure funct
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 MEMBER_ROLE = "Member"
 OWNER_ROLE = "Owner"
@@ -97,6 +99,21 @@ class Link:
     zoom_id: str
     email: str
     deactivated_at: str | None = None  # ISO-8601 UTC, set when the sync deactivated the user
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the incremental sync is in Okta's System Log."""
+
+    position: str  # the `next` link to follow
+    saved_at: str  # ISO-8601 UTC
+    recent_uuids: tuple[str, ...] = ()  # events already handled at the edge, to drop duplicates
+
+
+@dataclass(frozen=True)
+class LogRead:
+    events: tuple[Mapping[str, Any], ...]
+    position: str  # the `next` link to follow on the next run
 
 
 class OpKind(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from .model import Link, OktaAssignment, OktaGroupRef, ZoomUser
+from .model import Cursor, Link, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
 
 
 class OktaReader(Protocol):
@@ -33,6 +33,18 @@ class OktaReader(Protocol):
 
     def is_assigned(self, okta_id: str) -> bool:
         """Whether the user has the app, directly or through a group."""
+        ...
+
+    def get_assignment(self, okta_id: str) -> OktaAssignment | None:
+        """The user's assignment with its Okta user (`groups` left empty); None when not assigned."""
+        ...
+
+    def read_log(self, position: str) -> LogRead:
+        """System Log events after `position`, and the position to carry on from."""
+        ...
+
+    def log_start(self, since: str, event_types: Iterable[str]) -> str:
+        """The position of a polling query starting at `since`, filtered to `event_types`."""
         ...
 
     def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]: ...
@@ -94,6 +106,24 @@ class StateStore(Protocol):
     def delete_link(self, okta_id: str) -> None: ...
 
     def record_run(self, summary: Mapping[str, Any]) -> None: ...
+
+    def acquire_lease(self, run_id: str, seconds: int) -> bool:
+        """Take the one-run-at-a-time lease for `seconds`; False when another live run holds it."""
+        ...
+
+    def release_lease(self, run_id: str) -> None: ...
+
+    def load_cursor(self) -> Cursor | None: ...
+
+    def save_cursor(self, cursor: Cursor) -> None: ...
+
+    def load_pending(self) -> list[str]:
+        """Users (Okta id or email) a run could not get to before its deadline."""
+        ...
+
+    def save_pending(self, refs: Iterable[str]) -> None: ...
+
+    def clear_pending(self, refs: Iterable[str]) -> None: ...
 
     def ping(self) -> None:
         """A read that proves the table exists and is reachable (the connection check)."""

@@ -41,7 +41,7 @@ class RunReport:
     duration_ms: int = 0
 
     def settle_status(self, *, guard_held: bool) -> None:
-        if any(r.outcome is Outcome.FAILED for r in self.results):
+        if any(r.outcome in (Outcome.FAILED, Outcome.DEFERRED) for r in self.results):
             self.status = RunStatus.PARTIAL
         elif guard_held:
             self.status = RunStatus.BLOCKED
@@ -73,6 +73,7 @@ class RunReport:
             "failed": op_counts(results, frozenset({Outcome.FAILED})),
             "held": op_counts(results, frozenset({Outcome.HELD})),
             "skipped": op_counts(results, frozenset({Outcome.SKIPPED})),
+            "deferred": op_counts(results, frozenset({Outcome.DEFERRED})),
             "unmanaged": self.plan.unmanaged if self.plan else 0,
             "managed": self.plan.managed if self.plan else 0,
             "errors": errors,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from .adapters.http import RetryPolicy
 from .adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
 from .adapters.state import DynamoStateStore
 from .adapters.zoom import ZoomClient
 from .applier import Applier, DryRunExecutor, Executor
 from .checks import Check, check_okta, check_state, check_zoom
 from .config import Settings
-from .engine import SyncEngine, utc_now
+from .engine import SyncEngine, TimeBudget, utc_now
 from .errors import SyncError
 from .observability import metrics
 from .policy import Policy
@@ -18,7 +19,7 @@ from .result import RunReport, RunStatus
 from .secrets import Credentials, SecretsManagerCredentials
 
 
-def build_okta(settings: Settings, credentials: Credentials) -> OktaClient:
+def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> OktaClient:
     auth: OktaApiToken | OktaServiceApp
     if credentials.okta_api_token is not None:
         auth = OktaApiToken(credentials.okta_api_token.get_secret_value().strip())
@@ -29,25 +30,38 @@ def build_okta(settings: Settings, credentials: Credentials) -> OktaClient:
             private_key_pem=credentials.okta_private_key.get_secret_value(),
             key_id=credentials.okta_key_id,
         )
-    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth)
+    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth, retry=retry)
 
 
-def build_zoom(settings: Settings, credentials: Credentials) -> ZoomClient:
+def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> ZoomClient:
     return ZoomClient(
         settings.zoom_api_url,
         settings.zoom_token_url,
         credentials.zoom_account_id,
         credentials.zoom_client_id,
         credentials.zoom_client_secret.get_secret_value(),
+        retry=retry,
     )
 
 
-def build_engine(settings: Settings, policy: Policy, credentials: Credentials, *, dry_run: bool) -> SyncEngine:
-    okta = build_okta(settings, credentials)
-    zoom = build_zoom(settings, credentials)
+def build_engine(
+    settings: Settings, policy: Policy, credentials: Credentials, *, dry_run: bool, budget: TimeBudget
+) -> SyncEngine:
+    # Retries never wait past the point where the run stops starting new work.
+    retry = RetryPolicy().within(max(0.0, budget.left() - budget.margin))
+    okta = build_okta(settings, credentials, retry)
+    zoom = build_zoom(settings, credentials, retry)
     state = DynamoStateStore(settings.state_table_name)
     executor: Executor = DryRunExecutor() if dry_run else Applier(zoom, zoom, state, clock=utc_now)
-    return SyncEngine(okta=okta, zoom=zoom, state=state, executor=executor, policy=policy)
+    return SyncEngine(
+        okta=okta,
+        zoom=zoom,
+        state=state,
+        executor=executor,
+        policy=policy,
+        app_id=settings.okta_app_id,
+        budget=budget,
+    )
 
 
 def run_checks(settings: Settings, report: RunReport) -> RunReport:

@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
 from ..errors import ConfigurationError, InvalidPolicyError, NotFoundError, PermanentError
-from ..model import OktaAssignment, OktaGroupRef
+from ..model import LogRead, OktaAssignment, OktaGroupRef
 from ..observability import logger
 from .http import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
 from .tokens import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
@@ -24,6 +24,7 @@ from .tokens import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
 DEFAULT_SCOPES: tuple[str, ...] = ("okta.apps.read", "okta.users.read", "okta.groups.read", "okta.logs.read")
 APP_USERS_MAX_LIMIT = 500
 GROUPS_LIMIT = 200  # Okta's recommended page for groups and group members
+LOG_PAGE_LIMIT = 1000  # the System Log's maximum page
 _GROUP_ID = re.compile(r"^00g[0-9A-Za-z]{17}$")
 # App-user statuses (AppUserStatus) that mean the assignment exists but is not enabled.
 _APP_USER_SUSPENDED = frozenset({"SUSPENDED", "INACTIVE"})
@@ -124,12 +125,9 @@ class OktaClient:
         for row in self._items(f"{self._app_path}/users", params):
             if not isinstance(row, Mapping):
                 continue
-            user = (row.get("_embedded") or {}).get("user")
-            if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
-                out.append(_assignment_from_user(user, okta_id=str(row.get("id") or user.get("id"))))
-            else:
-                without_user += 1
-                out.append(_assignment_from_app_user(row))
+            assignment, embedded = _assignment_from_row(row)
+            without_user += not embedded
+            out.append(assignment)
         if without_user:
             logger.warning(
                 "okta_app_users_without_user",
@@ -165,6 +163,46 @@ class OktaClient:
         if not isinstance(user, Mapping):
             raise PermanentError("Okta returned a user that is not an object", api="okta", code="bad_response")
         return _assignment_from_user(user, okta_id=str(user.get("id") or ""))
+
+    def get_assignment(self, okta_id: str) -> OktaAssignment | None:
+        """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
+        try:
+            row = self._api.request_json("GET", f"{self._app_path}/users/{_q(okta_id)}", params={"expand": "user"})
+        except NotFoundError:
+            return None
+        if not isinstance(row, Mapping):
+            raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
+        return _assignment_from_row(row)[0]
+
+    def read_log(self, position: str, *, page_limit: int = LOG_PAGE_LIMIT, max_pages: int = 20) -> LogRead:
+        """System Log events after `position` (a saved `next` link, or a start URL from `log_start`).
+
+        Polling queries always answer with a `next` link; reading stops at a page shorter than the
+        limit (nothing more is there yet) or after `max_pages`, and `LogRead.position` is where the next
+        run carries on."""
+        events: list[Mapping[str, Any]] = []
+        url = position
+        for _ in range(max_pages):
+            response = self._api.request("GET", url)
+            page = self._api.json_of(response)
+            if not isinstance(page, list):
+                raise PermanentError(
+                    "Okta returned a System Log page that is not a list", api="okta", code="bad_response"
+                )
+            events.extend(e for e in page if isinstance(e, Mapping))
+            following = next_link(response)
+            if following is None:
+                raise PermanentError("Okta's System Log answered without a next link", api="okta", code="no_cursor")
+            url = following
+            if len(page) < page_limit:
+                break
+        return LogRead(events=tuple(events), position=url)
+
+    def log_start(self, since: str, event_types: Iterable[str], *, page_limit: int = LOG_PAGE_LIMIT) -> str:
+        """The polling query that starts at `since` (ISO-8601), filtered to `event_types`."""
+        expression = " or ".join(f'eventType eq "{t}"' for t in sorted(event_types))
+        query = urlencode({"since": since, "sortOrder": "ASCENDING", "limit": str(page_limit), "filter": expression})
+        return f"{self.org_url}/api/v1/logs?{query}"
 
     def is_assigned(self, okta_id: str) -> bool:
         try:
@@ -236,6 +274,14 @@ def _group_ref(group: object) -> OktaGroupRef | None:
         return None
     profile = group.get("profile") or {}
     return OktaGroupRef(id=str(group["id"]), name=_text(profile.get("name")))
+
+
+def _assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaAssignment, bool]:
+    """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user."""
+    user = (row.get("_embedded") or {}).get("user")
+    if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
+        return _assignment_from_user(user, okta_id=str(row.get("id") or user.get("id"))), True
+    return _assignment_from_app_user(row), False
 
 
 def _assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssignment:

@@ -4,12 +4,15 @@ One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
   pk="LINK",   sk=<okta user id>          Okta -> Zoom user link
   pk="RUN",    sk=<started_at>#<run id>   run summary, expires after RUN_RECORD_DAYS (TTL attribute expires_at)
   pk="STATUS", sk="last_success"          time and id of the last successful run
+  pk="LEASE",  sk="sync"                  the run lease: holder run id, expires_at (epoch seconds)
+  pk="CURSOR", sk="okta_logs"             the System Log position of the incremental sync
+  pk="PENDING", sk=<Okta id or email>     users a run could not get to before its deadline
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +20,15 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import SyncError
-from ..model import Link
+from ..model import Cursor, Link
 
 LINK_PK = "LINK"
 RUN_PK = "RUN"
 STATUS_PK = "STATUS"
+LEASE_KEY = {"pk": {"S": "LEASE"}, "sk": {"S": "sync"}}
+CURSOR_KEY = {"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}}
+PENDING_PK = "PENDING"
+BATCH = 25  # DynamoDB BatchWriteItem's limit
 TTL_ATTRIBUTE = "expires_at"
 RUN_RECORD_DAYS = 30
 
@@ -101,6 +108,97 @@ class DynamoStateStore:
                     "mode": {"S": str(summary.get("mode"))},
                 },
             )
+
+    def acquire_lease(self, run_id: str, seconds: int) -> bool:
+        now = int(_now().timestamp())
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={**LEASE_KEY, "holder": {"S": run_id}, TTL_ATTRIBUTE: {"N": str(now + seconds)}},
+                ConditionExpression="attribute_not_exists(pk) OR #exp < :now OR holder = :me",
+                ExpressionAttributeNames={"#exp": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":me": {"S": run_id}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StateStoreError(f"state table {self.table_name!r}: taking the lease failed: {_reason(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StateStoreError(f"state table {self.table_name!r}: taking the lease failed: {exc}") from exc
+        return True
+
+    def release_lease(self, run_id: str) -> None:
+        try:
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key=LEASE_KEY,
+                ConditionExpression="holder = :me",
+                ExpressionAttributeValues={":me": {"S": run_id}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise StateStoreError(
+                    f"state table {self.table_name!r}: releasing the lease failed: {_reason(exc)}"
+                ) from exc
+
+    def load_cursor(self) -> Cursor | None:
+        item = self._call("get_item", Key=CURSOR_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Cursor(
+            position=item["position"]["S"],
+            saved_at=item["saved_at"]["S"],
+            recent_uuids=tuple(item.get("recent_uuids", {}).get("SS", ())),
+        )
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        item: dict[str, Any] = {
+            **CURSOR_KEY,
+            "position": {"S": cursor.position},
+            "saved_at": {"S": cursor.saved_at},
+        }
+        if cursor.recent_uuids:
+            item["recent_uuids"] = {"SS": sorted(set(cursor.recent_uuids))}
+        self._call("put_item", Item=item)
+
+    def load_pending(self) -> list[str]:
+        refs: list[str] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": PENDING_PK}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            refs.extend(item["sk"]["S"] for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return refs
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def save_pending(self, refs: Iterable[str]) -> None:
+        now = _now().isoformat()
+        self._batch(
+            [{"PutRequest": {"Item": {"pk": {"S": PENDING_PK}, "sk": {"S": r}, "since": {"S": now}}}} for r in refs]
+        )
+
+    def clear_pending(self, refs: Iterable[str]) -> None:
+        self._batch([{"DeleteRequest": {"Key": {"pk": {"S": PENDING_PK}, "sk": {"S": r}}}} for r in refs])
+
+    def _batch(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), BATCH):
+            pending: list[dict[str, Any]] = requests[start : start + BATCH]
+            for _ in range(5):
+                try:
+                    answer = self.client.batch_write_item(RequestItems={self.table_name: pending})
+                except (ClientError, BotoCoreError) as exc:
+                    raise StateStoreError(
+                        f"state table {self.table_name!r}: batch write failed: {_reason(exc)}"
+                    ) from exc
+                pending = answer.get("UnprocessedItems", {}).get(self.table_name, [])
+                if not pending:
+                    break
+            else:
+                raise StateStoreError(f"state table {self.table_name!r}: batch write left items unprocessed")
 
     def ping(self) -> None:
         self._call("describe_table")

@@ -1,0 +1,79 @@
+"""Okta System Log events -> the users whose Zoom account may need a change. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Event types that can change what Zoom should hold for a user (fact sheet §4a).
+USER_EVENTS = frozenset(
+    {
+        "application.user_membership.add",
+        "application.user_membership.remove",
+        "application.user_membership.change_username",
+        "application.user_membership.update",
+        "group.user_membership.add",
+        "group.user_membership.remove",
+        "user.lifecycle.activate",
+        "user.lifecycle.reactivate",
+        "user.lifecycle.deactivate",
+        "user.lifecycle.suspend",
+        "user.lifecycle.unsuspend",
+        "user.lifecycle.delete.initiated",
+        "user.account.update_profile",
+    }
+)
+GROUP_ASSIGNMENT_EVENTS = frozenset(
+    {"group.application_assignment.add", "group.application_assignment.remove", "group.application_assignment.update"}
+)
+APP_EVENTS = frozenset(
+    {"application.lifecycle.update", "application.lifecycle.deactivate", "application.lifecycle.delete"}
+)
+RELEVANT_EVENTS = USER_EVENTS | GROUP_ASSIGNMENT_EVENTS | APP_EVENTS
+
+
+@dataclass(frozen=True)
+class Affected:
+    users: frozenset[str]  # Okta user ids to reconcile
+    groups: frozenset[str]  # groups assigned to or removed from the app: reconcile every member
+    everything: bool  # the app itself changed: a full reconcile
+    handled: tuple[str, ...]  # uuids of the events read (for de-duplication at the edge)
+
+
+def _targets(event: Mapping[str, Any], kind: str) -> list[str]:
+    return [
+        str(t["id"])
+        for t in event.get("target") or ()
+        if isinstance(t, Mapping) and t.get("type") == kind and t.get("id")
+    ]
+
+
+def affected_by(events: Iterable[Mapping[str, Any]], app_id: str, already_seen: Iterable[str] = ()) -> Affected:
+    seen = set(already_seen)
+    users: set[str] = set()
+    groups: set[str] = set()
+    everything = False
+    handled: list[str] = []
+    for event in events:
+        uuid = str(event.get("uuid") or "")
+        if uuid and uuid in seen:
+            continue
+        if uuid:
+            seen.add(uuid)
+            handled.append(uuid)
+        kind = str(event.get("eventType") or "")
+        if (event.get("outcome") or {}).get("result", "SUCCESS") not in ("SUCCESS", "ALLOW"):
+            continue
+        apps = _targets(event, "AppInstance")
+        if kind in APP_EVENTS:
+            everything = everything or app_id in apps
+        elif kind in GROUP_ASSIGNMENT_EVENTS:
+            if app_id in apps:
+                groups.update(_targets(event, "UserGroup"))
+        elif kind.startswith("application.user_membership."):
+            if app_id in apps:
+                users.update(_targets(event, "User"))
+        elif kind in USER_EVENTS:
+            users.update(_targets(event, "User"))
+    return Affected(frozenset(users), frozenset(groups), everything, tuple(handled))
