@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +38,13 @@ class FakeContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:okta-zoom-sync"
     remaining_ms: int = 600_000
+    # When set, the time left runs down from `budget_s` seconds at creation, like a real invocation.
+    budget_s: float | None = None
+    created: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
+        if self.budget_s is not None:
+            return max(0, int((self.budget_s - (time.monotonic() - self.created)) * 1000))
         return self.remaining_ms
 
 
@@ -55,7 +62,7 @@ class Stack:
     def invoke(self, event: Any = None, **context: Any) -> dict[str, Any]:
         import app  # functions/sync is on sys.path (pyproject's pytest pythonpath)
 
-        ctx = FakeContext(aws_request_id=f"req-{len(self.runs) + 1}", **context)
+        ctx = FakeContext(aws_request_id=f"req-{uuid.uuid4()}", **context)
         result = app.handler({} if event is None else event, ctx)
         json.dumps(result)  # the result must be JSON-serialisable
         self.runs.append(result)

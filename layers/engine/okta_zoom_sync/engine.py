@@ -40,6 +40,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def okta_time(moment: datetime) -> str:
+    """ISO-8601 the way Okta writes it: 2026-11-28T21:40:01.123Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 @dataclass(frozen=True)
 class Picture:
     """Everything the planner needs, read before any write."""
@@ -201,7 +206,7 @@ class SyncEngine:
 
     def _full_then_cursor(self, event: SyncEvent, report: RunReport, now: datetime) -> None:
         # Take the position before reading, so that nothing that happens during the run is missed.
-        start = self.okta.log_start((now - LOG_LAG).isoformat(), RELEVANT_EVENTS)
+        start = self.okta.log_start(okta_time(now - LOG_LAG), RELEVANT_EVENTS)
         pending = self.state.load_pending()
         self._reconcile(self._read_all(), event, report, done=pending)
         if not event.dry_run:

@@ -1,0 +1,224 @@
+"""Incremental runs from the Okta System Log: cursor, lease, late events, expired cursors, deadlines."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from .conftest import TABLE, Stack, add_person, total
+
+
+def cursor_item(stack: Stack) -> dict[str, str] | None:
+    item = stack.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}}).get("Item")
+    return {k: v["S"] for k, v in item.items() if "S" in v} if item else None
+
+
+def in_sync(stack: Stack) -> None:
+    """A first incremental run (full reconcile, sets the cursor) and one that drains the start-up events."""
+    first = stack.invoke({"mode": "incremental"})
+    assert first["status"] == "succeeded", first
+    assert any("no System Log cursor" in n for n in first["notes"])
+    stack.invoke({"mode": "incremental"})
+
+
+def test_first_run_without_cursor_is_a_full_reconcile_that_sets_the_cursor(stack: Stack) -> None:
+    add_person(stack, "first@acme.example")
+    assert cursor_item(stack) is None
+    result = stack.invoke({})
+    assert result["mode"] == "incremental" and result["applied"]["create"] == 1
+    assert cursor_item(stack) is not None
+    assert "/api/v1/logs" in cursor_item(stack)["position"]  # type: ignore[index]
+
+
+def test_no_change_run_costs_no_zoom_request_and_at_most_two_okta_requests(stack: Stack) -> None:
+    for i in range(5):
+        add_person(stack, f"quiet{i}@acme.example")
+    in_sync(stack)
+    stack.okta.clear_log()
+    stack.zoom.clear_log()
+    tokens_before = stack.zoom.token_count
+
+    result = stack.invoke({"mode": "incremental"})
+
+    assert result["status"] == "succeeded" and total(result["planned"]) == 0
+    assert stack.zoom.request_count() == 0
+    assert stack.zoom.token_count == tokens_before  # no Zoom token was minted
+    assert stack.okta.request_count() <= 2
+
+
+def test_each_kind_of_okta_change_reaches_zoom_in_one_incremental_run(stack: Stack) -> None:
+    stack.set_policy(
+        "license_rules: [{group: Zoom Licensed, license: licensed}]\nmax_deprovisions: {count: 10, percent: 100}\n"
+    )
+    licensed = stack.okta.add_group("Zoom Licensed")
+    team = stack.okta.add_group("Team")
+    leaver = add_person(stack, "leaver@acme.example")
+    gone = add_person(stack, "gone@acme.example")
+    sus = add_person(stack, "sus@acme.example")
+    back = add_person(stack, "back@acme.example")
+    renamed = add_person(stack, "renamed@acme.example", "Old", "Name")
+    mover = add_person(stack, "mover@acme.example")
+    promoted = add_person(stack, "promoted@acme.example")
+    stack.okta.set_status(back, "SUSPENDED")
+    in_sync(stack)
+    assert stack.zoom_user("back@acme.example") is None  # suspended users are not created
+
+    joiner = add_person(stack, "joiner@acme.example")  # direct assignment
+    member = add_person(stack, "member@acme.example", assign=False)
+    stack.okta.add_member(team, member)
+    stack.okta.assign_group(team)  # group assignment
+    stack.okta.unassign_user(leaver)
+    stack.okta.set_status(gone, "DEPROVISIONED")
+    stack.okta.set_status(sus, "SUSPENDED")
+    stack.okta.set_status(back, "ACTIVE")
+    stack.okta.update_profile(renamed, firstName="New")
+    stack.okta.update_profile(mover, login="moved@acme.example", email="moved@acme.example")
+    stack.okta.add_member(licensed, promoted)
+
+    result = stack.invoke({"mode": "incremental"})
+
+    assert result["status"] == "succeeded", result
+    assert not any("full reconcile" in n for n in result["notes"])
+    assert stack.zoom_user("joiner@acme.example")["status"] == "active"
+    assert stack.zoom_user("member@acme.example")["status"] == "active"
+    assert stack.zoom_user("leaver@acme.example")["status"] == "inactive"
+    assert stack.zoom_user("gone@acme.example")["status"] == "inactive"
+    assert stack.zoom_user("sus@acme.example")["status"] == "inactive"
+    assert stack.zoom_user("back@acme.example")["status"] == "active"
+    assert stack.zoom_user("renamed@acme.example")["first_name"] == "New"
+    assert stack.zoom_user("moved@acme.example")["id"] == stack.links()[mover]["zoom_id"]
+    assert stack.zoom_user("mover@acme.example") is None
+    assert stack.zoom_user("promoted@acme.example")["type"] == 2
+    # And the next run finds nothing more to do.
+    again = stack.invoke({"mode": "incremental"})
+    assert total(again["planned"]) == 0
+
+
+def test_late_events_are_picked_up_by_a_later_run(stack: Stack) -> None:
+    uid = add_person(stack, "late@acme.example", "Late", "Event")
+    in_sync(stack)
+    with stack.okta.without_events():
+        stack.okta.update_profile(uid, lastName="Arrived")
+    # Okta persists the event only later; it is published "now".
+    stack.okta.add_log_event("user.account.update_profile", [uid], delay_visibility=30)
+
+    early = stack.invoke({"mode": "incremental"})
+    assert total(early["planned"]) == 0
+    assert stack.zoom_user("late@acme.example")["last_name"] == "Event"
+
+    stack.okta.advance_clock(60)
+    later = stack.invoke({"mode": "incremental"})
+    assert later["applied"]["update"] == 1
+    assert stack.zoom_user("late@acme.example")["last_name"] == "Arrived"
+
+
+def test_duplicate_events_are_handled_once(stack: Stack) -> None:
+    uid = add_person(stack, "dup@acme.example")
+    in_sync(stack)
+    stack.okta.update_profile(uid, firstName="Twice")
+    stack.okta.add_log_event("user.account.update_profile", [uid])
+    result = stack.invoke({"mode": "incremental"})
+    assert result["applied"]["update"] == 1
+
+
+def test_expired_cursor_falls_back_to_a_full_reconcile(stack: Stack) -> None:
+    uid = add_person(stack, "exp@acme.example")
+    in_sync(stack)
+    old = (datetime.now(UTC) - timedelta(days=120)).isoformat()
+    stack.dynamodb.update_item(
+        TableName=TABLE,
+        Key={"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}},
+        UpdateExpression="SET saved_at = :old",
+        ExpressionAttributeValues={":old": {"S": old}},
+    )
+    with stack.okta.without_events():  # a change whose event has left the log
+        stack.okta.update_profile(uid, firstName="Expired")
+    result = stack.invoke({"mode": "incremental"})
+    assert any("older than Okta's retention" in n for n in result["notes"])
+    assert result["applied"]["update"] == 1
+    assert cursor_item(stack)["saved_at"] > old  # type: ignore[index]
+
+
+def test_a_cursor_okta_refuses_falls_back_to_a_full_reconcile(stack: Stack) -> None:
+    add_person(stack, "bad@acme.example")
+    in_sync(stack)
+    stack.dynamodb.update_item(
+        TableName=TABLE,
+        Key={"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}},
+        UpdateExpression="SET #p = :p",
+        ExpressionAttributeNames={"#p": "position"},
+        ExpressionAttributeValues={":p": {"S": f"{stack.okta.url}/api/v1/logs?after=not-a-cursor"}},
+    )
+    result = stack.invoke({"mode": "incremental"})
+    assert result["status"] == "succeeded", result
+    assert any("refused the saved System Log cursor" in n for n in result["notes"])
+
+
+def test_two_concurrent_invocations_one_is_skipped_and_nothing_is_duplicated(stack: Stack) -> None:
+    for i in range(3):
+        add_person(stack, f"c{i}@acme.example")
+    stack.okta.inject(method="GET", path_prefix="/api/v1/apps", status=None, delay=1.0, times=1)
+    results: list[dict[str, object]] = []
+
+    def invoke() -> None:
+        results.append(stack.invoke({"mode": "full"}))
+
+    threads = [threading.Thread(target=invoke) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r["status"] for r in results) == ["skipped", "succeeded"]  # type: ignore[type-var]
+    emails = [u["email"] for u in stack.zoom.users.values()]
+    assert len(emails) == len(set(emails)) == 4  # the Owner and three users, once each
+    # The lease was released: the next run goes ahead.
+    assert stack.invoke({"mode": "full"})["status"] == "succeeded"
+
+
+def test_a_crashed_runs_lease_expires_by_itself(stack: Stack) -> None:
+    past = int((datetime.now(UTC) - timedelta(seconds=5)).timestamp())
+    stack.dynamodb.put_item(
+        TableName=TABLE,
+        Item={"pk": {"S": "LEASE"}, "sk": {"S": "sync"}, "holder": {"S": "crashed"}, "expires_at": {"N": str(past)}},
+    )
+    assert stack.invoke({"mode": "full"})["status"] == "succeeded"
+
+
+def test_a_live_lease_also_holds_manual_users_runs(stack: Stack) -> None:
+    future = int((datetime.now(UTC) + timedelta(minutes=5)).timestamp())
+    stack.dynamodb.put_item(
+        TableName=TABLE,
+        Item={"pk": {"S": "LEASE"}, "sk": {"S": "sync"}, "holder": {"S": "other"}, "expires_at": {"N": str(future)}},
+    )
+    add_person(stack, "held@acme.example")
+    result = stack.invoke({"mode": "users", "users": ["held@acme.example"]})
+    assert result["status"] == "skipped"
+    assert stack.zoom.request_count() == 0
+
+
+def test_a_run_cut_short_by_its_deadline_is_finished_by_the_next(stack: Stack) -> None:
+    for i in range(20):
+        add_person(stack, f"d{i:02}@acme.example")
+    # Each create takes 0.25 s: 20 of them do not fit in a 4 s invocation (2 s kept back to checkpoint).
+    stack.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=0.25, times=None)
+
+    short = stack.invoke({"mode": "full"}, budget_s=4.0)
+
+    assert short["status"] == "partial", short
+    done, carried = short["applied"]["create"], short["deferred"]["create"]
+    assert done >= 1 and carried >= 1 and done + carried == 20
+    assert any("carried over" in n for n in short["notes"])
+    stack.zoom.clear_faults()
+
+    rest = stack.invoke({"mode": "incremental"})
+
+    assert rest["applied"]["create"] == carried, rest
+    emails = [u["email"] for u in stack.zoom.users.values()]
+    assert len(emails) == len(set(emails)) == 21
+    assert all(stack.zoom_user(f"d{i:02}@acme.example")["status"] == "active" for i in range(20))
+    assert len(stack.links()) == 20
+    pending = stack.dynamodb.query(
+        TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "PENDING"}}
+    )["Items"]
+    assert pending == []
