@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

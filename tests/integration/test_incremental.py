@@ -63,7 +63,7 @@ def test_each_kind_of_okta_change_reaches_zoom_in_one_incremental_run(stack: Sta
     in_sync(stack)
     assert stack.zoom_user("back@acme.example") is None  # suspended users are not created
 
-    joiner = add_person(stack, "joiner@acme.example")  # direct assignment
+    add_person(stack, "joiner@acme.example")  # direct assignment
     member = add_person(stack, "member@acme.example", assign=False)
     stack.okta.add_member(team, member)
     stack.okta.assign_group(team)  # group assignment
