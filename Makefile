@@ -85,6 +85,7 @@ test: lint typecheck validate build pytest
 .PHONY: bench
 bench: $(PY)
 	$(PY) -m tests.bench
+	$(PY) -m tests.bench --memory
 
 .PHONY: deploy
 deploy: build

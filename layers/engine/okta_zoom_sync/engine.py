@@ -214,11 +214,11 @@ class SyncEngine:
 
     def _reconcile(self, picture: Picture, event: SyncEvent, report: RunReport, done: Iterable[str] = ()) -> None:
         plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, self.clock())
+        managed_base = max(plan.managed, len(picture.links))
+        if picture.refs and any(user.deprovision for user in plan.users):
+            managed_base = max(managed_base, self.state.count_links())  # a partial read sees few users
         plan, decision = apply_guardrail(
-            plan,
-            self.policy.max_deprovisions,
-            force=event.force,
-            managed_base=max(plan.managed, len(picture.links)),
+            plan, self.policy.max_deprovisions, force=event.force, managed_base=managed_base
         )
         if decision.reason:
             logger.warning("guardrail", extra={"reason": decision.reason, "held": decision.held})
@@ -268,9 +268,11 @@ class SyncEngine:
         """Read just these users (an email or an Okta id each) from Okta, the links and Zoom.
 
         `explicit` (a `users` run) also looks up Zoom users that are neither assigned nor linked, so a
-        managed-domain leftover can be deprovisioned by name; an incremental run skips those."""
-        links = self.state.load_links()
-        links_by_email = {link.email.casefold(): link for link in links.values()}
+        managed-domain leftover can be deprovisioned by name; an incremental run skips those. Links are
+        read one by one; all of them only when a Zoom user was found by email, to know whether another
+        Okta user owns it."""
+        links: dict[str, Link] = {}
+        all_links = False
         managed_domains = set(self.policy.managed_domains)
         assignments: list[OktaAssignment] = []
         actual: dict[str, ZoomUser] = {}
@@ -279,7 +281,15 @@ class SyncEngine:
             okta_user = self.okta.get_user(ref) if "@" in ref else None
             okta_id = okta_user.okta_id if okta_user else (None if "@" in ref else ref)
             assignment = self.okta.get_assignment(okta_id) if okta_id else None
-            link = links.get(okta_id) if okta_id else links_by_email.get(ref.casefold())
+            link = None
+            if okta_id:
+                link = links.get(okta_id) if all_links else self.state.get_link(okta_id)
+            else:
+                if not all_links:
+                    links, all_links = self.state.load_links(), True
+                link = next((lk for lk in links.values() if lk.email.casefold() == ref.casefold()), None)
+            if link is not None:
+                links[link.okta_id] = link
             zoom_user = self.zoom.get_user(link.zoom_id) if link else None
             if assignment is not None:
                 if self.policy.rule_groups:
@@ -299,11 +309,11 @@ class SyncEngine:
                     notes.append(f"{ref}: no such Okta user")
             else:
                 email = None
-            wanted = (
-                assignment is not None or explicit or (email is not None and email_domain(email) in managed_domains)
-            )
-            if zoom_user is None and email and wanted:
+            in_managed_domain = email is not None and email_domain(email) in managed_domains
+            if zoom_user is None and email and (assignment is not None or explicit or in_managed_domain):
                 zoom_user = self.zoom.get_user(email)
+                if zoom_user is not None and not all_links:
+                    links, all_links = {**self.state.load_links(), **links}, True
             if zoom_user is not None:
                 actual[zoom_user.zoom_id or zoom_user.email.casefold()] = zoom_user
         return Picture(desired_users(assignments, self.policy), list(actual.values()), links, refs=refs)

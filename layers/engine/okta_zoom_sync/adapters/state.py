@@ -11,6 +11,7 @@ One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -37,10 +38,16 @@ class StateStoreError(SyncError):
     code = "state_table"
 
 
+@functools.cache
+def dynamodb_client() -> Any:
+    """One client per process: creating a boto3 client costs far more than a call, so warm invocations reuse it."""
+    return boto3.client("dynamodb")
+
+
 class DynamoStateStore:
     def __init__(self, table_name: str, *, client: Any = None) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or dynamodb_client()
 
     def _call(self, action: str, **kwargs: Any) -> Any:
         try:
@@ -58,15 +65,28 @@ class DynamoStateStore:
         while True:
             page = self._call("query", **kwargs)
             for item in page.get("Items", []):
-                link = Link(
-                    okta_id=item["sk"]["S"],
-                    zoom_id=item["zoom_id"]["S"],
-                    email=item["email"]["S"],
-                    deactivated_at=item["deactivated_at"]["S"] if "deactivated_at" in item else None,
-                )
+                link = _link(item)
                 links[link.okta_id] = link
             if "LastEvaluatedKey" not in page:
                 return links
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_link(self, okta_id: str) -> Link | None:
+        item = self._call("get_item", Key={"pk": {"S": LINK_PK}, "sk": {"S": okta_id}}, ConsistentRead=True).get("Item")
+        return _link(item) if item else None
+
+    def count_links(self) -> int:
+        count = 0
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": LINK_PK}},
+            "Select": "COUNT",
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            count += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return count
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def put_link(self, link: Link) -> None:
@@ -202,6 +222,15 @@ class DynamoStateStore:
 
     def ping(self) -> None:
         self._call("describe_table")
+
+
+def _link(item: Mapping[str, Any]) -> Link:
+    return Link(
+        okta_id=item["sk"]["S"],
+        zoom_id=item["zoom_id"]["S"],
+        email=item["email"]["S"],
+        deactivated_at=item["deactivated_at"]["S"] if "deactivated_at" in item else None,
+    )
 
 
 def _now() -> datetime:
