@@ -13,7 +13,7 @@ from okta_zoom_sync.errors import ConfigurationError
 from okta_zoom_sync.events import Mode, SyncEvent, parse_event
 from okta_zoom_sync.observability import logger, metrics, tracer
 from okta_zoom_sync.policy import load_policy
-from okta_zoom_sync.result import RunReport, RunStatus
+from okta_zoom_sync.result import RunReport
 from okta_zoom_sync.secrets import SecretsManagerCredentials
 from okta_zoom_sync.wiring import build_engine, emit_metrics, run_checks
 
@@ -36,14 +36,23 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         # Configuration is wrong: fail the run, touch nothing, say which setting or key.
         logger.error("configuration error", extra={"error_code": exc.code, "error": exc.message})
         report = _report(request, run_id)
-        report.status = RunStatus.FAILED
-        report.errors.append({"op": None, "email": None, "code": exc.code, "message": exc.message})
+        report.fail(exc)
         emit_metrics(report)
         return report.to_dict()
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
-    engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget)
-    report = engine.run(request, run_id=run_id)
+    report = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget).run(request, run_id)
+    if report.credential_refused:
+        # The secret may have been rotated since it was cached: read it afresh, and run again if it changed.
+        try:
+            fresh = SecretsManagerCredentials(settings.credentials_secret_id).load(force_fetch=True)
+        except ConfigurationError as exc:
+            report.notes.append(f"re-reading the secret after the refusal failed: {exc.message}")
+            fresh = credentials
+        if fresh != credentials:
+            logger.info("the secret changed: running again with the new credentials")
+            engine = build_engine(settings, policy, fresh, dry_run=request.dry_run, budget=budget)
+            report = engine.run(request, run_id)
     emit_metrics(report)
     return report.to_dict()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import ConflictError, SyncError
+from .errors import ApiError, AuthError, ConflictError, StateError, SyncError
 from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan
 from .observability import logger
 from .ports import StateStore, ZoomReader, ZoomWriter
@@ -30,6 +30,13 @@ class OperationResult:
     outcome: Outcome
     error_code: str | None = None
     error_message: str | None = None
+    retryable: bool = False  # the failure was transient (retries ran out); not held against the user
+    fatal: bool = False  # the failure stops the run (a credential refused, the state table unreachable)
+    credential_refused: bool = False
+
+
+# Errors after which no further operation can succeed: the run stops and fails, naming the cause.
+FATAL_ERRORS = (AuthError, StateError)
 
 
 def never() -> bool:
@@ -67,15 +74,22 @@ class Applier(Executor):
         self.clock = clock
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
-        """Apply user by user. Time is checked only between users, so a user is never left half done."""
+        """Apply user by user. Time is checked only between users, so a user is never left half done.
+
+        A fatal error (a refused credential, an unreachable state table) stops the run: the users not
+        reached yet are deferred to the next run."""
         results: list[OperationResult] = []
         stopped = False
         for user in plan.users:
             stopped = stopped or should_stop()
             if stopped:
-                results.extend(OperationResult(op, Outcome.DEFERRED) for op in user.operations)
+                results.extend(
+                    OperationResult(op, Outcome.HELD if op.held else Outcome.DEFERRED) for op in user.operations
+                )
                 continue
-            results.extend(self._apply_user(user))
+            user_results = self._apply_user(user)
+            results.extend(user_results)
+            stopped = any(r.fatal for r in user_results)
         return results
 
     def _apply_user(self, user: UserPlan) -> list[OperationResult]:
@@ -93,6 +107,7 @@ class Applier(Executor):
                 zoom_id = self._apply(op, zoom_id)
             except SyncError as exc:
                 failed = True
+                fatal = isinstance(exc, FATAL_ERRORS)
                 logger.warning(
                     "operation failed",
                     extra={
@@ -104,7 +119,9 @@ class Applier(Executor):
                         "error": exc.message,
                     },
                 )
-                results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message))
+                retryable = isinstance(exc, ApiError) and exc.retryable
+                refused = isinstance(exc, AuthError)
+                results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message, retryable, fatal, refused))
                 continue
             logger.info(
                 "operation applied",

@@ -15,7 +15,7 @@ from typing import Any
 
 from .applier import Executor, Outcome
 from .desired import desired_users, zoom_email
-from .errors import ApiError, InvalidPolicyError, SyncError
+from .errors import ApiError, IncompleteReadError, InvalidPolicyError, SyncError
 from .events import Mode, SyncEvent
 from .guardrail import apply_guardrail
 from .log_events import RELEVANT_EVENTS, affected_by
@@ -53,6 +53,7 @@ class Picture:
     actual: Sequence[ZoomUser]
     links: dict[str, Link]
     refs: tuple[str, ...] = ()  # the users a partial read covered (users mode, incremental)
+    incomplete: tuple[str, ...] = ()  # why a list could not be read whole: then nothing is deprovisioned
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,7 @@ class SyncEngine:
                 self._reconcile(self._read_all(), event, report)
         except SyncError as exc:
             logger.error("run failed", extra={"error_code": exc.code, "error": exc.message})
-            report.status = RunStatus.FAILED
-            report.errors.append({"op": None, "email": None, "code": exc.code, "message": exc.message})
+            report.fail(exc)
         finally:
             report.duration_ms = int((time.monotonic() - started) * 1000)
             if holds_lease:
@@ -214,6 +214,13 @@ class SyncEngine:
 
     def _reconcile(self, picture: Picture, event: SyncEvent, report: RunReport, done: Iterable[str] = ()) -> None:
         plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, self.clock())
+        if picture.incomplete:
+            # Never act on a partial picture: someone missing from a list that failed has not left.
+            dropped = sum(1 for user in plan.users if user.deprovision)
+            plan = replace(plan, users=tuple(user for user in plan.users if not user.deprovision))
+            for reason in picture.incomplete:
+                report.notes.append(f"{reason}: no deprovision this run ({dropped} not applied)")
+                report.errors.append({"op": None, "email": None, "code": "incomplete_read", "message": reason})
         managed_base = max(plan.managed, len(picture.links))
         if picture.refs and any(user.deprovision for user in plan.users):
             managed_base = max(managed_base, self.state.count_links())  # a partial read sees few users
@@ -226,7 +233,7 @@ class SyncEngine:
         report.plan = plan
         report.notes.extend(plan.notes)
         report.results = self.executor.execute(plan, should_stop=self.budget.exhausted)
-        report.settle_status(guard_held=decision.held)
+        report.settle_status(guard_held=decision.held, incomplete=bool(picture.incomplete))
         if event.dry_run:
             return
         # Checkpoint: users the deadline cut off are carried over; first save them, then clear the rest.
@@ -241,11 +248,20 @@ class SyncEngine:
     # --- reading the picture -------------------------------------------------------------------------------
 
     def _read_all(self) -> Picture:
-        assignments = self.okta.list_assigned_users()
+        incomplete: list[str] = []
+        try:
+            assignments = self.okta.list_assigned_users()
+        except IncompleteReadError as exc:
+            assignments = exc.items
+            incomplete.append(exc.message)
         assignments = self._with_rule_groups(assignments)
-        actual = self.zoom.list_users()
+        try:
+            actual = self.zoom.list_users()
+        except IncompleteReadError as exc:
+            actual = exc.items
+            incomplete.append(exc.message)
         links = self.state.load_links()
-        return Picture(desired_users(assignments, self.policy), actual, links)
+        return Picture(desired_users(assignments, self.policy), actual, links, incomplete=tuple(incomplete))
 
     def _with_rule_groups(self, assignments: list[OktaAssignment]) -> list[OktaAssignment]:
         """Attach to each assignment the policy-rule groups its user belongs to."""

@@ -6,6 +6,8 @@ the retry policy, the applier and the result never look at raw status codes agai
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SyncError(Exception):
     """Base of all engine errors. `code` is short and stable; the message never holds a secret."""
@@ -41,6 +43,12 @@ class InvalidSecretError(ConfigurationError):
     code = "invalid_secret"
 
 
+class StateError(SyncError):
+    """The state table could not be read or written."""
+
+    code = "state_table"
+
+
 class ApiError(SyncError):
     """An API answered with an error. `api` is "okta" or "zoom"."""
 
@@ -58,6 +66,20 @@ class ApiError(SyncError):
         super().__init__(message, code=code, status=status)
         self.api = api
         self.retry_after = retry_after
+
+
+class IncompleteReadError(SyncError):
+    """A collection failed part way through, for good (after retries); `items` holds what was read.
+
+    The engine then acts on what it has, but never deprovisions: a user missing from a partial list is
+    not a user who left."""
+
+    code = "incomplete_read"
+
+    def __init__(self, message: str, *, items: list[Any], cause: ApiError) -> None:
+        super().__init__(f"{message}: {cause.message}", status=cause.status)
+        self.items = items
+        self.cause = cause
 
 
 class RetryableError(ApiError):

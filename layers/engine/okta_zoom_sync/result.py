@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from .applier import OperationResult, Outcome
+from .errors import AuthError, SyncError
 from .model import OP_KINDS, Plan
 
 
@@ -39,9 +40,18 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     started_at: str = ""
     duration_ms: int = 0
+    credential_refused: bool = False  # Okta or Zoom refused the credential: a rotated secret may help
 
-    def settle_status(self, *, guard_held: bool) -> None:
-        if any(r.outcome in (Outcome.FAILED, Outcome.DEFERRED) for r in self.results):
+    def fail(self, exc: SyncError) -> None:
+        self.status = RunStatus.FAILED
+        self.errors.append({"op": None, "email": None, "code": exc.code, "message": exc.message})
+        self.credential_refused = self.credential_refused or isinstance(exc, AuthError)
+
+    def settle_status(self, *, guard_held: bool, incomplete: bool = False) -> None:
+        if any(r.fatal for r in self.results):
+            self.status = RunStatus.FAILED
+            self.credential_refused = any(r.credential_refused for r in self.results)
+        elif incomplete or any(r.outcome in (Outcome.FAILED, Outcome.DEFERRED) for r in self.results):
             self.status = RunStatus.PARTIAL
         elif guard_held:
             self.status = RunStatus.BLOCKED

@@ -79,12 +79,14 @@ def run_checks(settings: Settings, report: RunReport) -> RunReport:
         checks.extend(check_zoom(build_zoom(settings, credentials)))
     report.checks = [c.to_dict() for c in checks]
     report.status = RunStatus.SUCCEEDED if all(c.ok for c in checks) else RunStatus.FAILED
+    metrics.add_metric(name="ConnectionChecksFailed", unit=MetricUnit.Count, value=sum(not c.ok for c in checks))
     return report
 
 
 def emit_metrics(report: RunReport) -> None:
     """EMF metrics for the alarms in template.yaml (names are a contract with it)."""
     if report.dry_run:
+        metrics.add_metric(name="DryRuns", unit=MetricUnit.Count, value=1)
         return
     status_metric = {
         RunStatus.SUCCEEDED: "RunSucceeded",

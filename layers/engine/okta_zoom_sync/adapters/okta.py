@@ -15,7 +15,16 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from ..errors import ConfigurationError, InvalidPolicyError, NotFoundError, PermanentError
+from ..errors import (
+    ApiError,
+    AuthError,
+    ConfigurationError,
+    IncompleteReadError,
+    InvalidPolicyError,
+    NotFoundError,
+    PermanentError,
+    PermissionDeniedError,
+)
 from ..model import LogRead, OktaAssignment, OktaGroupRef
 from ..observability import logger
 from .http import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
@@ -122,12 +131,19 @@ class OktaClient:
         out: list[OktaAssignment] = []
         without_user = 0
         params = {"limit": str(self.page_limit), "expand": "user"}
-        for row in self._items(f"{self._app_path}/users", params):
-            if not isinstance(row, Mapping):
-                continue
-            assignment, embedded = _assignment_from_row(row)
-            without_user += not embedded
-            out.append(assignment)
+        try:
+            for row in self._items(f"{self._app_path}/users", params):
+                if not isinstance(row, Mapping):
+                    continue
+                assignment, embedded = _assignment_from_row(row)
+                without_user += not embedded
+                out.append(assignment)
+        except ApiError as exc:
+            if not out or isinstance(exc, AuthError | PermissionDeniedError):
+                raise  # nothing read, or the credential is refused: the run fails
+            raise IncompleteReadError(
+                f"Okta's list of app users failed after {len(out)} users", items=out, cause=exc
+            ) from exc
         if without_user:
             logger.warning(
                 "okta_app_users_without_user",

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..errors import SyncError
+from ..errors import StateError
 from ..model import Cursor, Link
 
 LINK_PK = "LINK"
@@ -34,8 +34,8 @@ TTL_ATTRIBUTE = "expires_at"
 RUN_RECORD_DAYS = 30
 
 
-class StateStoreError(SyncError):
-    code = "state_table"
+class StateStoreError(StateError):
+    pass
 
 
 @functools.cache

@@ -18,6 +18,8 @@ from ..errors import (
     ZOOM_MEMBER_NOT_IN_GROUP,
     ZOOM_USER_NOT_FOUND,
     ApiError,
+    AuthError,
+    IncompleteReadError,
     NotFoundError,
     PermanentError,
     PermissionDeniedError,
@@ -134,11 +136,18 @@ class ZoomClient:
 
     def list_users(self) -> list[ZoomUser]:
         users: dict[str, ZoomUser] = {}
-        for status in LIST_STATUSES:
-            for row in self._pages("/users", "users", {"status": str(status)}):
-                user = self._user(row, status=str(status))
-                # A user whose status changes mid-listing can show up twice: keep the first sighting.
-                users.setdefault(user.zoom_id or f"email:{user.email.casefold()}", user)
+        try:
+            for status in LIST_STATUSES:
+                for row in self._pages("/users", "users", {"status": str(status)}):
+                    user = self._user(row, status=str(status))
+                    # A user whose status changes mid-listing can show up twice: keep the first sighting.
+                    users.setdefault(user.zoom_id or f"email:{user.email.casefold()}", user)
+        except ApiError as exc:
+            if not users or isinstance(exc, AuthError | PermissionDeniedError):
+                raise  # nothing read, or the credential is refused: the run fails
+            raise IncompleteReadError(
+                f"Zoom's user list failed after {len(users)} users", items=list(users.values()), cause=exc
+            ) from exc
         return list(users.values())
 
     def get_user(self, id_or_email: str) -> ZoomUser | None:
