@@ -19,12 +19,13 @@ from .errors import ApiError, IncompleteReadError, InvalidPolicyError, SyncError
 from .events import Mode, SyncEvent
 from .guardrail import apply_guardrail
 from .log_events import RELEVANT_EVENTS, affected_by
-from .model import Cursor, DesiredUser, Link, OktaAssignment, OktaGroupRef, ZoomUser
+from .model import Cursor, DesiredUser, Link, OktaAssignment, OktaGroupRef, ZoomUser, user_key
 from .observability import logger
 from .planner import email_domain
 from .planner import plan as make_plan
 from .policy import Policy
 from .ports import OktaReader, StateStore, ZoomReader
+from .quarantine import hold_quarantined, settle_failures
 from .result import RunReport, RunStatus
 
 # Okta keeps System Log events 90 days; a cursor older than this (with a margin) may have lost events.
@@ -125,7 +126,9 @@ class SyncEngine:
             if event.mode is Mode.INCREMENTAL:
                 self._incremental(event, report)
             elif event.mode is Mode.USERS and event.users:
-                self._reconcile(self._read_users(event.users, report.notes, explicit=True), event, report)
+                # Named users are tried now, even if quarantined: an operator is asking.
+                picture = self._read_users(event.users, report.notes, explicit=True)
+                self._reconcile(picture, event, report, respect_quarantine=False)
             else:
                 self._reconcile(self._read_all(), event, report)
         except SyncError as exc:
@@ -212,8 +215,20 @@ class SyncEngine:
         if not event.dry_run:
             self.state.save_cursor(Cursor(start, now.isoformat()))
 
-    def _reconcile(self, picture: Picture, event: SyncEvent, report: RunReport, done: Iterable[str] = ()) -> None:
-        plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, self.clock())
+    def _reconcile(
+        self,
+        picture: Picture,
+        event: SyncEvent,
+        report: RunReport,
+        done: Iterable[str] = (),
+        *,
+        respect_quarantine: bool = True,
+    ) -> None:
+        now = self.clock()
+        plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, now)
+        failures = self.state.load_failures()
+        if respect_quarantine and failures:
+            plan, report.quarantined = hold_quarantined(plan, failures, now)
         if picture.incomplete:
             # Never act on a partial picture: someone missing from a list that failed has not left.
             dropped = sum(1 for user in plan.users if user.deprovision)
@@ -244,6 +259,13 @@ class SyncEngine:
         finished = (set(done) | set(picture.refs)) - deferred
         if finished:
             self.state.clear_pending(sorted(finished))
+        planned = {user_key(u.okta_id, u.email) for u in plan.users} | {r.key for r in report.quarantined}
+        seen = set(picture.refs) if picture.refs else set(failures)
+        to_put, to_clear = settle_failures(report.results, failures, now, in_sync=seen - planned)
+        for record in to_put:
+            self.state.put_failure(record)
+        if to_clear:
+            self.state.clear_failures(sorted(set(to_clear)))
 
     # --- reading the picture -------------------------------------------------------------------------------
 

@@ -116,6 +116,20 @@ class LogRead:
     position: str  # the `next` link to follow on the next run
 
 
+@dataclass(frozen=True)
+class FailureRecord:
+    """A user whose operations keep failing for good: retried later, with a growing delay."""
+
+    key: str  # the Okta id, or the email of a Zoom user with no Okta user
+    email: str
+    op: str
+    code: str
+    message: str
+    attempts: int
+    first_failed_at: str
+    next_attempt_at: str
+
+
 class OpKind(StrEnum):
     CREATE = "create"
     ADOPT = "adopt"
@@ -188,6 +202,11 @@ class UserPlan:
     operations: tuple[Operation, ...]
     # True when the operations take access away (deactivate/delete): what max_deprovisions counts.
     deprovision: bool = False
+
+
+def user_key(okta_id: str | None, email: str) -> str:
+    """How the state table names a user in failure records and carried-over work."""
+    return okta_id or email.casefold()
 
 
 @dataclass(frozen=True)

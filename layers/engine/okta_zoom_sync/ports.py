@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from .model import Cursor, Link, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
+from .model import Cursor, FailureRecord, Link, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
 
 
 class OktaReader(Protocol):
@@ -128,6 +128,12 @@ class StateStore(Protocol):
     def save_pending(self, refs: Iterable[str]) -> None: ...
 
     def clear_pending(self, refs: Iterable[str]) -> None: ...
+
+    def load_failures(self) -> dict[str, FailureRecord]: ...
+
+    def put_failure(self, record: FailureRecord) -> None: ...
+
+    def clear_failures(self, keys: Iterable[str]) -> None: ...
 
     def ping(self) -> None:
         """A read that proves the table exists and is reachable (the connection check)."""

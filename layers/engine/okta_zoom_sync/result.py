@@ -10,7 +10,7 @@ from typing import Any
 
 from .applier import OperationResult, Outcome
 from .errors import AuthError, SyncError
-from .model import OP_KINDS, Plan
+from .model import OP_KINDS, FailureRecord, Plan
 
 
 class RunStatus(StrEnum):
@@ -41,6 +41,7 @@ class RunReport:
     started_at: str = ""
     duration_ms: int = 0
     credential_refused: bool = False  # Okta or Zoom refused the credential: a rotated secret may help
+    quarantined: list[FailureRecord] = field(default_factory=list)
 
     def fail(self, exc: SyncError) -> None:
         self.status = RunStatus.FAILED
@@ -84,6 +85,18 @@ class RunReport:
             "held": op_counts(results, frozenset({Outcome.HELD})),
             "skipped": op_counts(results, frozenset({Outcome.SKIPPED})),
             "deferred": op_counts(results, frozenset({Outcome.DEFERRED})),
+            "quarantined": [
+                {
+                    "email": q.email,
+                    "key": q.key,
+                    "op": q.op,
+                    "code": q.code,
+                    "message": q.message,
+                    "attempts": q.attempts,
+                    "next_attempt_at": q.next_attempt_at,
+                }
+                for q in self.quarantined
+            ],
             "unmanaged": self.plan.unmanaged if self.plan else 0,
             "managed": self.plan.managed if self.plan else 0,
             "errors": errors,

@@ -101,6 +101,7 @@ def emit_metrics(report: RunReport) -> None:
     metrics.add_metric(name="OperationsFailed", unit=MetricUnit.Count, value=sum(summary["failed"].values()))
     metrics.add_metric(name="DeprovisionsHeld", unit=MetricUnit.Count, value=sum(summary["held"].values()))
     metrics.add_metric(name="RunDurationMs", unit=MetricUnit.Milliseconds, value=report.duration_ms)
+    metrics.add_metric(name="UsersQuarantined", unit=MetricUnit.Count, value=len(summary["quarantined"]))
     for op, count in summary["applied"].items():
         if count:
             metrics.add_metric(name=f"Applied.{op}", unit=MetricUnit.Count, value=count)

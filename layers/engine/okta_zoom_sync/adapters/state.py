@@ -7,6 +7,7 @@ One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
   pk="LEASE",  sk="sync"                  the run lease: holder run id, expires_at (epoch seconds)
   pk="CURSOR", sk="okta_logs"             the System Log position of the incremental sync
   pk="PENDING", sk=<Okta id or email>     users a run could not get to before its deadline
+  pk="FAILURE", sk=<Okta id or email>     a user whose operations keep failing: error, attempts, next attempt
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StateError
-from ..model import Cursor, Link
+from ..model import Cursor, FailureRecord, Link
 
 LINK_PK = "LINK"
 RUN_PK = "RUN"
@@ -29,6 +30,8 @@ STATUS_PK = "STATUS"
 LEASE_KEY = {"pk": {"S": "LEASE"}, "sk": {"S": "sync"}}
 CURSOR_KEY = {"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}}
 PENDING_PK = "PENDING"
+FAILURE_PK = "FAILURE"
+FAILURE_FIELDS = ("email", "op", "code", "message", "first_failed_at", "next_attempt_at")
 BATCH = 25  # DynamoDB BatchWriteItem's limit
 TTL_ATTRIBUTE = "expires_at"
 RUN_RECORD_DAYS = 30
@@ -203,6 +206,38 @@ class DynamoStateStore:
 
     def clear_pending(self, refs: Iterable[str]) -> None:
         self._batch([{"DeleteRequest": {"Key": {"pk": {"S": PENDING_PK}, "sk": {"S": r}}}} for r in refs])
+
+    def load_failures(self) -> dict[str, FailureRecord]:
+        records: dict[str, FailureRecord] = {}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": FAILURE_PK}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            for item in page.get("Items", []):
+                record = FailureRecord(
+                    key=item["sk"]["S"],
+                    attempts=int(item["attempts"]["N"]),
+                    **{name: item[name]["S"] for name in FAILURE_FIELDS},
+                )
+                records[record.key] = record
+            if "LastEvaluatedKey" not in page:
+                return records
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_failure(self, record: FailureRecord) -> None:
+        item = {
+            "pk": {"S": FAILURE_PK},
+            "sk": {"S": record.key},
+            "attempts": {"N": str(record.attempts)},
+            **{name: {"S": getattr(record, name)} for name in FAILURE_FIELDS},
+        }
+        self._call("put_item", Item=item)
+
+    def clear_failures(self, keys: Iterable[str]) -> None:
+        self._batch([{"DeleteRequest": {"Key": {"pk": {"S": FAILURE_PK}, "sk": {"S": k}}}} for k in keys])
 
     def _batch(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), BATCH):
