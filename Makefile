@@ -68,6 +68,8 @@ build: $(PY) $(SAM)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --template template.yaml
 
 .PHONY: unit integration infra faults
+faults: $(PY)
+	$(PY) -m pytest tests/faults
 unit: $(PY)
 	$(PY) -m pytest tests/unit
 integration: $(PY)

@@ -168,6 +168,7 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     after_apply: bool = False
+    skip: int = 0  # let this many matching requests through first (e.g. fail page 2 of a list)
     hits: int = 0
 
     def matches(self, request: Request) -> bool:
@@ -175,7 +176,12 @@ class Fault:
             return False
         if self.method not in (None, "*") and self.method.upper() != request.method:
             return False
-        return self.path_prefix is None or request.path.startswith(self.path_prefix)
+        if self.path_prefix is not None and not request.path.startswith(self.path_prefix):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        return True
 
 
 @dataclass
@@ -369,6 +375,7 @@ class SimulatorBase:
         delay: float = 0.0,
         drop: bool = False,
         after_apply: bool = False,
+        skip: int = 0,
     ) -> Fault:
         """Answer the next ``times`` matching requests with a fault (``times=None``: all of them).
 
@@ -379,6 +386,7 @@ class SimulatorBase:
         - ``drop``: close the connection without any answer.
         - ``after_apply``: perform the real operation first, then answer with the fault (or drop): models a lost
           answer to a write that was applied.
+        - ``skip``: let the first ``skip`` matching requests through (fail page 2 of a list, the 3rd create…).
 
         Faults are matched in the order they were injected, before authentication; the returned :class:`Fault`
         shows ``hits`` and ``remaining``.
@@ -393,6 +401,7 @@ class SimulatorBase:
             delay=delay,
             drop=drop,
             after_apply=after_apply,
+            skip=skip,
         )
         with self._lock:
             self._faults.append(fault)

@@ -197,6 +197,7 @@ class OktaSimulator(SimulatorBase):
         self.oauth_client_id = oauth_client_id
         self.granted_scopes: set[str] = set(granted_scopes)
         self.page_limit_default = page_limit_default
+        self.max_page_size: int | None = None
         self.token_lifetime = 3600
         self.app_user_status = "ACTIVE"  # SSO-only app: ACTIVE with syncState DISABLED; "PROVISIONED" also works
         self.username_attribute = "login"  # app username template ${source.login}; "email" for ${source.email}
@@ -1172,6 +1173,8 @@ class OktaSimulator(SimulatorBase):
             value = self.page_limit_default if self.page_limit_default is not None else default
         if maximum is not None:
             value = min(value, maximum)
+        if self.max_page_size is not None:  # a test knob: small pages without thousands of users
+            value = min(value, self.max_page_size)
         return max(value, minimum)
 
     @staticmethod

@@ -90,6 +90,7 @@ class SyncEngine:
         app_id: str,
         clock: Callable[[], datetime] = utc_now,
         budget: TimeBudget | None = None,
+        request_stats: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.okta = okta
         self.zoom = zoom
@@ -99,6 +100,7 @@ class SyncEngine:
         self.app_id = app_id
         self.clock = clock
         self.budget = budget or TimeBudget.unlimited()
+        self.request_stats = request_stats
 
     # --- one run -------------------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class SyncEngine:
             report.fail(exc)
         finally:
             report.duration_ms = int((time.monotonic() - started) * 1000)
+            report.requests = self.request_stats() if self.request_stats else {}
             if holds_lease:
                 self._record(report)
                 self._release(report.run_id)

@@ -42,6 +42,7 @@ class RunReport:
     duration_ms: int = 0
     credential_refused: bool = False  # Okta or Zoom refused the credential: a rotated secret may help
     quarantined: list[FailureRecord] = field(default_factory=list)
+    requests: dict[str, Any] = field(default_factory=dict)  # per API: requests, retries, 429s, token renewals
 
     def fail(self, exc: SyncError) -> None:
         self.status = RunStatus.FAILED
@@ -101,6 +102,7 @@ class RunReport:
             "managed": self.plan.managed if self.plan else 0,
             "errors": errors,
             "notes": list(self.notes),
+            "requests": self.requests,
             "started_at": self.started_at,
             "duration_ms": self.duration_ms,
         }

@@ -61,6 +61,7 @@ def build_engine(
         policy=policy,
         app_id=settings.okta_app_id,
         budget=budget,
+        request_stats=lambda: {"okta": okta.stats.as_dict(), "zoom": zoom.stats.as_dict()},
     )
 
 
@@ -102,6 +103,10 @@ def emit_metrics(report: RunReport) -> None:
     metrics.add_metric(name="DeprovisionsHeld", unit=MetricUnit.Count, value=sum(summary["held"].values()))
     metrics.add_metric(name="RunDurationMs", unit=MetricUnit.Milliseconds, value=report.duration_ms)
     metrics.add_metric(name="UsersQuarantined", unit=MetricUnit.Count, value=len(summary["quarantined"]))
+    for api, stats in summary["requests"].items():
+        metrics.add_metric(name=f"{api.capitalize()}Requests", unit=MetricUnit.Count, value=stats["total"])
+        metrics.add_metric(name=f"{api.capitalize()}Retries", unit=MetricUnit.Count, value=stats["retries"])
+        metrics.add_metric(name=f"{api.capitalize()}RateLimited", unit=MetricUnit.Count, value=stats["rate_limited"])
     for op, count in summary["applied"].items():
         if count:
             metrics.add_metric(name=f"Applied.{op}", unit=MetricUnit.Count, value=count)
