@@ -26,12 +26,16 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     request = parse_event(event)  # a bad event raises here, before anything is read or written
     run_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
     logger.append_keys(run_id=run_id)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
     try:
         settings = Settings.from_environ()
+        policy_path = settings.sync_policy_path or DEFAULT_POLICY_PATH
         if request.mode is Mode.CHECK:
-            return run_checks(settings, _report(request, run_id)).to_dict()
-        policy = load_policy(settings.sync_policy_path or DEFAULT_POLICY_PATH)
+            return run_checks(settings, policy_path, _report(request, run_id)).to_dict()
+        policy = load_policy(policy_path)
         credentials = SecretsManagerCredentials(settings.credentials_secret_id).load()
+        engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget)
     except ConfigurationError as exc:
         # Configuration is wrong: fail the run, touch nothing, say which setting or key.
         logger.error("configuration error", extra={"error_code": exc.code, "error": exc.message})
@@ -39,20 +43,18 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         report.fail(exc)
         emit_metrics(report)
         return report.to_dict()
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
-    report = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget).run(request, run_id)
+    report = engine.run(request, run_id)
     if report.credential_refused:
         # The secret may have been rotated since it was cached: read it afresh, and run again if it changed.
         try:
             fresh = SecretsManagerCredentials(settings.credentials_secret_id).load(force_fetch=True)
+            if fresh != credentials:
+                logger.info("the secret changed: running again with the new credentials")
+                report = build_engine(settings, policy, fresh, dry_run=request.dry_run, budget=budget).run(
+                    request, run_id
+                )
         except ConfigurationError as exc:
             report.notes.append(f"re-reading the secret after the refusal failed: {exc.message}")
-            fresh = credentials
-        if fresh != credentials:
-            logger.info("the secret changed: running again with the new credentials")
-            engine = build_engine(settings, policy, fresh, dry_run=request.dry_run, budget=budget)
-            report = engine.run(request, run_id)
     emit_metrics(report)
     return report.to_dict()
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from okta_zoom_sync.config import Settings
 from okta_zoom_sync.errors import ConfigurationError, InvalidEventError, InvalidPolicyError, InvalidSecretError
 from okta_zoom_sync.events import Mode, parse_event
@@ -142,7 +144,9 @@ def test_token_secret() -> None:
 
 
 def test_service_app_secret() -> None:
-    pem = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = pem.decode()
     creds = parse_credentials({"okta_client_id": "0oa1", "okta_private_key": pem, "okta_key_id": "k1", **ZOOM})
     assert creds.okta_client_id == "0oa1" and creds.okta_key_id == "k1"
 

@@ -80,7 +80,7 @@ def describe_validation_error(what: str, exc: ValidationError, *, by_alias: bool
     """One readable line per problem, naming the field; never echoes the rejected value."""
     problems = []
     for err in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = ".".join(str(p) if p != "" else '""' for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "is required"

@@ -46,6 +46,13 @@ class SyncEvent(BaseModel):
             cleaned.append(item)
         return tuple(dict.fromkeys(cleaned))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_a_list(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "users" in data and data["users"] is None:
+            raise ValueError("users: must be a list of emails or Okta ids, not null")
+        return data
+
     @model_validator(mode="after")
     def _users_go_with_users_mode(self) -> SyncEvent:
         if self.mode is Mode.USERS and self.users is None:

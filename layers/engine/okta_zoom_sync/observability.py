@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import IO, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -24,6 +25,6 @@ class CurrentStdout:
         sys.stdout.flush()
 
 
-logger = Logger(service=SERVICE, stream=CurrentStdout())
+logger = Logger(service=SERVICE, stream=cast(IO[str], CurrentStdout()))
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)

@@ -59,13 +59,12 @@ def plan(
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
-        if have is not None:
-            if untouchable(have):
-                unmanaged += 1
-                continue
-            managed += 1
-        elif fold(want.email) in protected:
+        if fold(want.email) in protected or (have is not None and untouchable(have)):
+            # Never changed, never created, never moved onto a protected email.
+            unmanaged += have is not None
             continue
+        if have is not None:
+            managed += 1
         user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, now)
         if user_plan is not None:
             users.append(user_plan)

@@ -6,11 +6,36 @@ import json
 from typing import Any, Self
 
 from aws_lambda_powertools.utilities import parameters
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
 
 from .errors import InvalidSecretError
 
 SECRET_CACHE_SECONDS = 300
+
+
+def load_private_key(pem: str) -> tuple[Any, str]:
+    """The key object and its JWS algorithm: RS256 for RSA (2048 bits or more), ES256/384/512 for EC P-256/384/521."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        # The message of a parse failure can quote the input: never chain it into ours.
+        raise InvalidSecretError(
+            "invalid secret: okta_private_key is not an unencrypted PEM private key (PKCS#8 or PKCS#1)"
+        ) from None
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < 2048:
+            raise InvalidSecretError("invalid secret: okta_private_key is an RSA key shorter than 2048 bits")
+        return key, "RS256"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        alg = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name)
+        if alg:
+            return key, alg
+    raise InvalidSecretError(
+        "invalid secret: okta_private_key must be an RSA key or an EC key on P-256, P-384 or P-521"
+    )
 
 
 class Credentials(BaseModel):
@@ -26,9 +51,17 @@ class Credentials(BaseModel):
     zoom_client_id: str
     zoom_client_secret: SecretStr
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_optional_keys_are_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            optional = ("okta_api_token", "okta_client_id", "okta_private_key", "okta_key_id")
+            data = {k: v for k, v in data.items() if not (k in optional and isinstance(v, str) and not v.strip())}
+        return data
+
     @model_validator(mode="after")
     def _one_okta_method(self) -> Self:
-        has_token = self.okta_api_token is not None and bool(self.okta_api_token.get_secret_value().strip())
+        has_token = self.okta_api_token is not None
         has_app = self.okta_client_id is not None or self.okta_private_key is not None
         if has_token and has_app:
             raise ValueError("give either okta_api_token or okta_client_id + okta_private_key, not both")
@@ -41,6 +74,7 @@ class Credentials(BaseModel):
                 raise ValueError("okta_private_key is required with okta_client_id")
             if "PRIVATE KEY-----" not in self.okta_private_key.get_secret_value():
                 raise ValueError("okta_private_key must be a PEM private key (-----BEGIN PRIVATE KEY-----)")
+            load_private_key(self.okta_private_key.get_secret_value())  # raises InvalidSecretError
         for name in ("zoom_account_id", "zoom_client_id"):
             if not str(getattr(self, name)).strip():
                 raise ValueError(f"{name} must not be empty")
@@ -50,6 +84,7 @@ class Credentials(BaseModel):
 
 
 def parse_credentials(raw: object) -> Credentials:
+    """Check the secret's JSON; every problem names the key, never a value."""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     if isinstance(raw, str):
@@ -64,6 +99,8 @@ def parse_credentials(raw: object) -> Credentials:
             raise InvalidSecretError(f"invalid secret: {key} must be a string")
     try:
         return Credentials.model_validate(raw)
+    except InvalidSecretError:
+        raise
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..errors import (
     ApiError,
@@ -34,6 +32,7 @@ from ..errors import (
     classify_zoom,
 )
 from ..observability import logger
+from ..secrets import load_private_key
 from .http import ApiTransport, okta_error, zoom_error
 
 RENEW_BEFORE = 300.0  # re-mint five minutes before expiry
@@ -156,24 +155,6 @@ def okta_token_error(status: int, body: Any, retry_after: float | None) -> ApiEr
     if error in OKTA_PERMISSION_ERRORS:
         return PermissionDeniedError(text, api="okta", code=error, status=status)
     return AuthError(text, api="okta", code=error, status=status)
-
-
-def load_private_key(pem: str) -> tuple[Any, str]:
-    """The key object and its JWS algorithm: RS256 for RSA, ES256/384/512 for EC P-256/384/521."""
-    try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError):
-        # The message of a parse failure can quote the input: never chain it into ours.
-        raise InvalidSecretError("the Okta private key is not an unencrypted PEM private key") from None
-    if isinstance(key, rsa.RSAPrivateKey):
-        if key.key_size < 2048:
-            raise InvalidSecretError("the Okta private key is an RSA key shorter than 2048 bits")
-        return key, "RS256"
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        alg = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name)
-        if alg:
-            return key, alg
-    raise InvalidSecretError("the Okta private key must be an RSA key or an EC key on P-256, P-384 or P-521")
 
 
 class OktaPrivateKeyJwtToken(CachedOAuthToken):
