@@ -10,23 +10,12 @@ For each: Okta and Zoom requests, Zoom writes, wall time; with --memory, the Pyt
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-class Context:
-    def __init__(self, request_id: str) -> None:
-        self.aws_request_id = request_id
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+from tests.support.local import Context, local_stack
 
 
 def main() -> int:
@@ -36,100 +25,56 @@ def main() -> int:
     parser.add_argument("--memory", action="store_true", help="trace the Python heap's peak (slower wall times)")
     args = parser.parse_args()
 
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
-    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
-    sys.path.insert(0, str(REPO / "functions" / "sync"))
-
-    import boto3
-    from moto import mock_aws
-
-    from tests.simulators import OktaSimulator, ZoomSimulator
-    from tests.support.template import create_state_table
-
-    with (
-        mock_aws(),
-        OktaSimulator(app_id="0oabench1", api_token="bench-token") as okta,
-        ZoomSimulator(account_id="a", client_id="c", client_secret="s", owner_email="owner@bench.example") as zoom,
-    ):
-        create_state_table(boto3.client("dynamodb"), "bench")
-        boto3.client("secretsmanager").create_secret(
-            Name="bench",
-            SecretString=json.dumps(
-                {
-                    "okta_api_token": "bench-token",
-                    "zoom_account_id": "a",
-                    "zoom_client_id": "c",
-                    "zoom_client_secret": "s",
-                }
-            ),
+    with local_stack("max_deprovisions: {count: 25, percent: 10}\n", zoom_owner="owner@bench.example") as stack:
+        okta, zoom = stack.okta, stack.zoom
+        seeded = time.perf_counter()
+        ids = []
+        with okta.without_events():
+            for i in range(args.users):
+                email = f"user{i:05}@bench.example"
+                uid = okta.add_user(email, email=email, first_name="User", last_name=f"N{i:05}")
+                okta.assign_user(uid)
+                ids.append(uid)
+                zoom.add_user(email, first_name="User", last_name=f"N{i:05}")
+        print(
+            f"Seeded {args.users} Okta users (assigned) and matching Zoom users in {time.perf_counter() - seeded:.1f} s"
         )
-        policy = REPO / ".bench-policy.yaml"
-        policy.write_text("max_deprovisions: {count: 25, percent: 10}\n")
-        os.environ.update(
-            OKTA_ORG_URL=okta.url,
-            OKTA_APP_ID="0oabench1",
-            ZOOM_API_URL=f"{zoom.url}/v2",
-            ZOOM_TOKEN_URL=f"{zoom.url}/oauth/token",
-            CREDENTIALS_SECRET_ID="bench",
-            STATE_TABLE_NAME="bench",
-            SYNC_POLICY_PATH=str(policy),
-        )
-        try:
-            import app
 
-            seeded = time.perf_counter()
-            ids = []
-            with okta.without_events():
-                for i in range(args.users):
-                    email = f"user{i:05}@bench.example"
-                    uid = okta.add_user(email, email=email, first_name="User", last_name=f"N{i:05}")
-                    okta.assign_user(uid)
-                    ids.append(uid)
-                    zoom.add_user(email, first_name="User", last_name=f"N{i:05}")
-            print(
-                f"Seeded {args.users} Okta users (assigned) and matching Zoom users in "
-                f"{time.perf_counter() - seeded:.1f} s"
-            )
+        rows = []
 
-            rows = []
-
-            def measure(label: str, event: dict[str, Any]) -> dict[str, Any]:
-                okta.clear_log()
-                zoom.clear_log()
-                if args.memory:
-                    tracemalloc.start()  # slows the run down: wall times are not comparable then
-                start = time.perf_counter()
-                result: dict[str, Any] = app.handler(event, Context(label))
-                wall = time.perf_counter() - start
-                peak = tracemalloc.get_traced_memory()[1] if args.memory else 0
-                tracemalloc.stop()
-                rows.append(
-                    (
-                        label,
-                        result["status"],
-                        okta.request_count(),
-                        zoom.request_count(),
-                        zoom.write_count(),
-                        sum(result["applied"].values()),
-                        wall,
-                        peak / 2**20,
-                    )
+        def measure(label: str, event: dict[str, Any]) -> dict[str, Any]:
+            okta.clear_log()
+            zoom.clear_log()
+            if args.memory:
+                tracemalloc.start()  # slows the run down: wall times are not comparable then
+            start = time.perf_counter()
+            result: dict[str, Any] = stack.handler(event, Context(label, remaining_ms=900_000))
+            wall = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1] if args.memory else 0
+            tracemalloc.stop()
+            rows.append(
+                (
+                    label,
+                    result["status"],
+                    okta.request_count(),
+                    zoom.request_count(),
+                    zoom.write_count(),
+                    sum(result["applied"].values()),
+                    wall,
+                    peak / 2**20,
                 )
-                return result
+            )
+            return result
 
-            # First contact: adopt every existing Zoom user (state-table writes only), set the cursor.
-            measure("first run: adopt all (no cursor yet)", {"mode": "incremental"})
-            measure("incremental: drain start-up window", {"mode": "incremental"})
-            measure("full run, in sync", {"mode": "full"})
-            measure("incremental, no change", {"mode": "incremental"})
-            for uid in ids[: args.changed]:
-                okta.update_profile(uid, firstName="Changed")
-            measure(f"incremental, {args.changed} users changed", {"mode": "incremental"})
-            measure(f"full run, after {args.changed} changes", {"mode": "full"})
-        finally:
-            policy.unlink(missing_ok=True)
+        # First contact: adopt every existing Zoom user (state-table writes only), set the cursor.
+        measure("first run: adopt all (no cursor yet)", {"mode": "incremental"})
+        measure("incremental: drain start-up window", {"mode": "incremental"})
+        measure("full run, in sync", {"mode": "full"})
+        measure("incremental, no change", {"mode": "incremental"})
+        for uid in ids[: args.changed]:
+            okta.update_profile(uid, firstName="Changed")
+        measure(f"incremental, {args.changed} users changed", {"mode": "incremental"})
+        measure(f"full run, after {args.changed} changes", {"mode": "full"})
 
     header = ("run", "status", "Okta req", "Zoom req", "Zoom writes", "applied", "wall s", "peak MiB")
     widths = (40, 10, 9, 9, 12, 8, 8, 9)

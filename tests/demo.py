@@ -8,12 +8,12 @@ run has nothing left to do. It exits 0 only when the organisation has converged.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from tests.support.local import local_stack
 
 REPO = Path(__file__).resolve().parents[1]
 ORG_FILE = REPO / "tests" / "demo_org.json"
@@ -48,72 +48,13 @@ OPS = (
 )
 
 
-class Context:
-    def __init__(self, request_id: str) -> None:
-        self.aws_request_id = request_id
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 600_000
-
-
 def main() -> int:
-    # Quiet the function's JSON logs and EMF lines: the demo prints its own tables.
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
-    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
-    sys.path.insert(0, str(REPO / "functions" / "sync"))
-
-    import boto3
-    from moto import mock_aws  # before the handler module
-
-    from tests.simulators import OktaSimulator, ZoomSimulator, load_org
-    from tests.support.template import create_state_table
-
     org = json.loads(ORG_FILE.read_text())
-    zoom_owner = org["zoom"]["owner"]["email"]
-    with (
-        mock_aws(),
-        OktaSimulator(app_id="0oademozoom1", api_token="demo-okta-token") as okta,
-        ZoomSimulator(
-            account_id="demo-acct", client_id="demo-client", client_secret="demo-secret", owner_email=zoom_owner
-        ) as zoom,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
+    with local_stack(DEMO_POLICY, zoom_owner=org["zoom"]["owner"]["email"]) as stack:
+        from tests.simulators import load_org
+
+        okta, zoom, run = stack.okta, stack.zoom, stack.invoke
         load_org(ORG_FILE, okta, zoom)
-        create_state_table(boto3.client("dynamodb"), "demo-state")
-        boto3.client("secretsmanager").create_secret(
-            Name="demo/credentials",
-            SecretString=json.dumps(
-                {
-                    "okta_api_token": "demo-okta-token",
-                    "zoom_account_id": "demo-acct",
-                    "zoom_client_id": "demo-client",
-                    "zoom_client_secret": "demo-secret",
-                }
-            ),
-        )
-        policy = Path(tmp) / "policy.yaml"
-        policy.write_text(DEMO_POLICY)
-        os.environ.update(
-            OKTA_ORG_URL=okta.url,
-            OKTA_APP_ID="0oademozoom1",
-            ZOOM_API_URL=f"{zoom.url}/v2",
-            ZOOM_TOKEN_URL=f"{zoom.url}/oauth/token",
-            CREDENTIALS_SECRET_ID="demo/credentials",
-            STATE_TABLE_NAME="demo-state",
-            SYNC_POLICY_PATH=str(policy),
-        )
-        import app
-
-        runs = 0
-
-        def run(event: dict[str, Any]) -> dict[str, Any]:
-            nonlocal runs
-            runs += 1
-            result: dict[str, Any] = app.handler(event, Context(f"demo-{runs}"))
-            return result
-
         print(
             f"Sample organisation: {len(okta.users)} Okta users, {len(okta.assigned_user_ids())} assigned to Zoom; "
             f"{len(zoom.users)} Zoom users already exist."

@@ -287,26 +287,18 @@ def _deprovision(
 ) -> UserPlan | None:
     if have.status == ZoomStatus.PENDING:
         # An invitation not yet accepted cannot be deactivated: withdraw it.
-        op = Operation(
-            OpKind.DELETE,
-            have.email,
-            okta_id,
-            have.zoom_id,
-            (Change("status", have.status, None), Change("action", None, "disassociate")),
-        )
-        return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)
+        return _delete(have, okta_id, "disassociate")
     if have.status == ZoomStatus.ACTIVE:
         ops = _strip_role_and_deactivate(have, okta_id)
         return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True)
     if policy.deprovision is Deprovision.DELETE and link is not None and link.deactivated_at:
         deactivated_at = datetime.fromisoformat(link.deactivated_at)
         if now - deactivated_at >= timedelta(days=policy.delete_after_days):
-            op = Operation(
-                OpKind.DELETE,
-                have.email,
-                okta_id,
-                have.zoom_id,
-                (Change("status", have.status, None), Change("action", None, "delete")),
-            )
-            return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)
+            return _delete(have, okta_id, "delete")
     return None
+
+
+def _delete(have: ZoomUser, okta_id: str | None, action: str) -> UserPlan:
+    changes = (Change("status", have.status, None), Change("action", None, action))
+    op = Operation(OpKind.DELETE, have.email, okta_id, have.zoom_id, changes)
+    return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)

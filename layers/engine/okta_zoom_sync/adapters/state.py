@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,39 +58,34 @@ class DynamoStateStore:
         except (ClientError, BotoCoreError) as exc:
             raise StateStoreError(f"state table {self.table_name!r}: {action} failed: {_reason(exc)}") from exc
 
-    def load_links(self) -> dict[str, Link]:
-        links: dict[str, Link] = {}
+    def _query(self, pk: str, **extra: Any) -> Iterator[dict[str, Any]]:
+        """Every page of the items under one partition key, following LastEvaluatedKey."""
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": LINK_PK}},
-            "ConsistentRead": True,
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            **extra,
         }
         while True:
-            page = self._call("query", **kwargs)
-            for item in page.get("Items", []):
-                link = _link(item)
-                links[link.okta_id] = link
+            page: dict[str, Any] = self._call("query", **kwargs)
+            yield page
             if "LastEvaluatedKey" not in page:
-                return links
+                return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _items(self, pk: str) -> Iterator[dict[str, Any]]:
+        for page in self._query(pk, ConsistentRead=True):
+            yield from page.get("Items", [])
+
+    def load_links(self) -> dict[str, Link]:
+        links = (_link(item) for item in self._items(LINK_PK))
+        return {link.okta_id: link for link in links}
 
     def get_link(self, okta_id: str) -> Link | None:
         item = self._call("get_item", Key={"pk": {"S": LINK_PK}, "sk": {"S": okta_id}}, ConsistentRead=True).get("Item")
         return _link(item) if item else None
 
     def count_links(self) -> int:
-        count = 0
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": LINK_PK}},
-            "Select": "COUNT",
-        }
-        while True:
-            page = self._call("query", **kwargs)
-            count += int(page.get("Count", 0))
-            if "LastEvaluatedKey" not in page:
-                return count
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sum(int(page.get("Count", 0)) for page in self._query(LINK_PK, Select="COUNT"))
 
     def put_link(self, link: Link) -> None:
         item = {
@@ -185,18 +180,7 @@ class DynamoStateStore:
         self._call("put_item", Item=item)
 
     def load_pending(self) -> list[str]:
-        refs: list[str] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": PENDING_PK}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._call("query", **kwargs)
-            refs.extend(item["sk"]["S"] for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return refs
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [item["sk"]["S"] for item in self._items(PENDING_PK)]
 
     def save_pending(self, refs: Iterable[str]) -> None:
         now = _now().isoformat()
@@ -208,24 +192,15 @@ class DynamoStateStore:
         self._batch([{"DeleteRequest": {"Key": {"pk": {"S": PENDING_PK}, "sk": {"S": r}}}} for r in refs])
 
     def load_failures(self) -> dict[str, FailureRecord]:
-        records: dict[str, FailureRecord] = {}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": FAILURE_PK}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._call("query", **kwargs)
-            for item in page.get("Items", []):
-                record = FailureRecord(
-                    key=item["sk"]["S"],
-                    attempts=int(item["attempts"]["N"]),
-                    **{name: item[name]["S"] for name in FAILURE_FIELDS},
-                )
-                records[record.key] = record
-            if "LastEvaluatedKey" not in page:
-                return records
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        records = (
+            FailureRecord(
+                key=item["sk"]["S"],
+                attempts=int(item["attempts"]["N"]),
+                **{name: item[name]["S"] for name in FAILURE_FIELDS},
+            )
+            for item in self._items(FAILURE_PK)
+        )
+        return {record.key: record for record in records}
 
     def put_failure(self, record: FailureRecord) -> None:
         item = {
