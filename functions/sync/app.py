@@ -30,10 +30,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
     try:
         settings = Settings.from_environ()
-        policy_path = settings.sync_policy_path or DEFAULT_POLICY_PATH
         if request.mode is Mode.CHECK:
-            return run_checks(settings, policy_path, _report(request, run_id)).to_dict()
-        policy = load_policy(policy_path)
+            return run_checks(settings, _report(request, run_id)).to_dict()
+        policy = load_policy(settings.sync_policy_path or DEFAULT_POLICY_PATH)
         credentials = SecretsManagerCredentials(settings.credentials_secret_id).load()
         engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=budget)
     except ConfigurationError as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .adapters.http import RetryPolicy
@@ -16,7 +14,7 @@ from .config import Settings
 from .engine import SyncEngine, TimeBudget, utc_now
 from .errors import SyncError
 from .observability import metrics
-from .policy import Policy, load_policy
+from .policy import Policy
 from .result import RunReport, RunStatus
 from .secrets import Credentials, SecretsManagerCredentials
 
@@ -67,7 +65,7 @@ def build_engine(
     )
 
 
-def run_checks(settings: Settings, policy_path: Path, report: RunReport) -> RunReport:
+def run_checks(settings: Settings, report: RunReport) -> RunReport:
     """Each check runs on its own; one failing does not hide the others."""
     checks: list[Check] = []
     credentials: Credentials | None = None
@@ -77,11 +75,6 @@ def run_checks(settings: Settings, policy_path: Path, report: RunReport) -> RunR
     except SyncError as exc:
         checks.append(Check("secret", False, f"{exc.message}. Fix the secret's keys (see the README)."))
     checks.append(check_state(DynamoStateStore(settings.state_table_name), settings.state_table_name))
-    try:
-        load_policy(policy_path)
-        checks.append(Check("policy", True, f"policy file {policy_path} is valid"))
-    except SyncError as exc:
-        checks.append(Check("policy", False, f"{exc.message}. Fix the policy file (see the README)."))
     if credentials is not None:
         checks.extend(check_okta(build_okta(settings, credentials), settings.okta_app_id))
         checks.extend(check_zoom(build_zoom(settings, credentials)))
