@@ -317,13 +317,12 @@ def broken_secrets(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     else:
         secret["okta_client_id"] = f"{MARK}okta_client_id"
         secret["okta_private_key"] = private
-        # Whitespace-only okta_client_id is a known bug (test_whitespace_okta_client_id_…): only "" here.
         client_state = draw(key_states("okta_client_id", required=False))
         apply("okta_client_id", client_state)
         key_state = draw(
             st.one_of(
                 key_states("okta_private_key", required=True),
-                # Not PEM at all. (PEM armour around garbage is a known bug: test_unusable_private_key_….)
+                # Not PEM at all (PEM armour around garbage: test_unusable_private_key_…).
                 st.tuples(st.just("non_pem"), st.sampled_from([f"{MARK}pem", f"{MARK}BEGIN RSA", "MII" + MARK])),
             )
         )
@@ -333,7 +332,8 @@ def broken_secrets(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
             secret["okta_key_id"] = kid
             if not isinstance(kid, str):
                 broken.add("okta_key_id")
-        app_present = client_state[0] not in ("drop", "null") or key_state[0] not in ("drop", "null")
+        # A blank optional key counts as absent (the console's key/value editor leaves empty values behind).
+        app_present = client_state[0] in ("keep", "retype") or key_state[0] in ("keep", "retype", "non_pem")
         if app_present and draw(st.booleans()):
             secret["okta_api_token"] = f"{MARK}okta_api_token"  # both methods
             broken |= {"okta_api_token"}
