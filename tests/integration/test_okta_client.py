@@ -202,16 +202,16 @@ def test_get_user_by_id_or_login_and_none_when_missing(sim: OktaSimulator) -> No
     assert okta.get_user("nobody@acme.example") is None
 
 
-def test_is_assigned_directly_through_a_group_or_not(sim: OktaSimulator) -> None:
+def test_assignment_directly_through_a_group_or_not(sim: OktaSimulator) -> None:
     direct, member, outsider = seed(sim, 3)
     sim.assign_user(direct)
     gid = sim.add_group("G")
     sim.add_member(gid, member)
     sim.assign_group(gid)
     okta = client(sim)
-    assert okta.is_assigned(direct) and okta.is_assigned(member)
-    assert not okta.is_assigned(outsider)
-    assert not okta.is_assigned("00unknownnnnnnnnnnnn")
+    assert okta.get_assignment(direct) is not None and okta.get_assignment(member) is not None
+    assert okta.get_assignment(outsider) is None
+    assert okta.get_assignment("00unknownnnnnnnnnnnn") is None
 
 
 def test_get_app_and_verify_credentials(sim: OktaSimulator) -> None:

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import ApiError, AuthError, ConflictError, StateError, SyncError
+from .errors import ZOOM_EMAIL_USED, ApiError, AuthError, ConflictError, StateError, SyncError
 from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan
 from .observability import logger
 from .ports import StateStore, ZoomReader, ZoomWriter
-
-ZOOM_EMAIL_USED = "1005"
 
 
 class Outcome(StrEnum):
@@ -189,7 +187,7 @@ class Applier(Executor):
             )
         except ConflictError as exc:
             # The email exists already: a create whose answer was lost, or a user invited meanwhile. Adopt it.
-            if exc.code != ZOOM_EMAIL_USED:
+            if exc.code != str(ZOOM_EMAIL_USED):
                 raise
             existing = self.reader.get_user(op.email)
             if existing is None or existing.zoom_id is None:

@@ -1,7 +1,7 @@
 """One run of the sync: take the lease, read Okta and Zoom, plan, guard, execute, checkpoint, record.
 
-Adapters come in through ports. A run never acts on a picture it could not read whole: every read
-happens before the first write, and a failed read fails the run with nothing written.
+Adapters come in through ports. Every read happens before the first write. A read that fails at once
+fails the run with nothing written; a list that fails part way is used, but nothing is deprovisioned.
 """
 
 from __future__ import annotations

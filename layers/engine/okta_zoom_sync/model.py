@@ -145,9 +145,6 @@ class OpKind(StrEnum):
 
 
 OP_KINDS: tuple[OpKind, ...] = tuple(OpKind)
-DEPROVISION_KINDS = frozenset({OpKind.DEACTIVATE, OpKind.DELETE})
-# Operations that never touch Zoom (state-table only).
-STATE_ONLY_KINDS = frozenset({OpKind.ADOPT})
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,6 @@ class OktaReader(Protocol):
         """One Okta user by id or login, whether or not it is assigned; None when Okta has no such user."""
         ...
 
-    def is_assigned(self, okta_id: str) -> bool:
-        """Whether the user has the app, directly or through a group."""
-        ...
-
     def get_assignment(self, okta_id: str) -> OktaAssignment | None:
         """The user's assignment with its Okta user (`groups` left empty); None when not assigned."""
         ...

@@ -109,11 +109,6 @@ class OktaClient:
         scope = self._oauth.granted_scope if self._oauth else None
         return frozenset((scope or "").split())
 
-    def mint_token(self) -> None:
-        """Mint (or reuse) the OAuth access token; nothing to do for an API token. Raises AuthError."""
-        if self._oauth is not None:
-            self._oauth.token()
-
     def verify_credentials(self) -> None:
         """Prove Okta accepts the credential, whatever the app id: a service app mints a token; an API
         token reads its own admin user (GET /api/v1/users/me). Raises AuthError or PermissionDeniedError."""
@@ -219,13 +214,6 @@ class OktaClient:
         expression = " or ".join(f'eventType eq "{t}"' for t in sorted(event_types))
         query = urlencode({"since": since, "sortOrder": "ASCENDING", "limit": str(page_limit), "filter": expression})
         return f"{self.org_url}/api/v1/logs?{query}"
-
-    def is_assigned(self, okta_id: str) -> bool:
-        try:
-            self._api.request("GET", f"{self._app_path}/users/{_q(okta_id)}")
-        except NotFoundError:
-            return False
-        return True
 
     def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]:
         refs = (_group_ref(g) for g in self._items(f"/api/v1/users/{_q(okta_id)}/groups", None))
