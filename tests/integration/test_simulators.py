@@ -368,6 +368,185 @@ def test_okta_system_log_late_events_and_retention(okta: OktaSimulator) -> None:
     assert again.status_code == 200 and again.json() == [] and "next" in again.links
 
 
+# ---------------------------------------------------------------------------------------------- Okta: real-org quirks
+
+
+def test_okta_delete_group_404s_and_takes_its_app_assignment_along(okta: OktaSimulator) -> None:
+    only_group = okta.add_user("only@acme.example")
+    also_direct = okta.add_user("direct@acme.example")
+    group = okta.add_group("Zoom Users")
+    for uid in (only_group, also_direct):
+        okta.add_member(group, uid)
+    okta.assign_group(group)
+    okta.assign_user(also_direct)
+    cursor = okta_get(okta, "/api/v1/logs", limit=1000).links["next"]["url"]
+
+    okta.delete_group(group)
+    for path in (f"/api/v1/groups/{group}", f"/api/v1/groups/{group}/users"):
+        gone = okta_get(okta, path)
+        assert gone.status_code == 404 and set(gone.json()) == ERROR_KEYS
+        assert gone.json()["errorCode"] == "E0000007"
+        assert gone.json()["errorSummary"] == f"Not found: Resource not found: {group} (UserGroup)"
+    assert okta_get(okta, f"/api/v1/apps/{APP}/groups/{group}").status_code == 404
+    assert okta_get(okta, f"/api/v1/apps/{APP}/groups").json() == []
+    rows = okta_get(okta, f"/api/v1/apps/{APP}/users").json()
+    assert [(r["id"], r["scope"]) for r in rows] == [(also_direct, "USER")]  # the group-only member lost the app
+    assert okta_get(okta, f"/api/v1/apps/{APP}/users/{only_group}").status_code == 404
+    assert okta_get(okta, f"/api/v1/users/{only_group}/groups").json() == []
+
+    events = requests.get(cursor, headers=SSWS, timeout=5).json()
+    assert [e["eventType"] for e in events] == ["group.lifecycle.delete", "application.user_membership.remove"]
+    assert [(t["id"], t["type"]) for t in events[0]["target"]] == [(group, "UserGroup")]
+    remove = events[1]
+    assert [t["type"] for t in remove["target"]] == ["AppUser", "AppInstance", "User"]
+    assert remove["target"][2]["id"] == only_group and remove["transaction"]["type"] == "JOB"
+
+    unassigned = okta.add_group("Not assigned")
+    okta.add_member(unassigned, only_group)
+    cursor = requests.get(cursor, headers=SSWS, timeout=5).links["next"]["url"]
+    okta.delete_group(unassigned)
+    assert [e["eventType"] for e in requests.get(cursor, headers=SSWS, timeout=5).json()] == ["group.lifecycle.delete"]
+
+
+def test_okta_org_rate_limits_give_each_credential_its_share(rsa_key: Any) -> None:
+    with OktaSimulator(
+        app_id=APP, oauth_client_id="0oaservice", oauth_public_key_pem=public_pem(rsa_key), oauth_key_id="key-1"
+    ) as okta:
+        nominal = okta_get(okta, f"/api/v1/apps/{APP}/users")
+        assert nominal.headers["X-Rate-Limit-Limit"] == "100"  # off by default: the nominal bucket, never enforced
+
+        okta.enforce_org_rate_limits(share=0.05, window_seconds=30)
+        codes, remaining = [], []
+        for _ in range(6):
+            r = okta_get(okta, f"/api/v1/apps/{APP}/users")
+            codes.append(r.status_code)
+            remaining.append(r.headers["X-Rate-Limit-Remaining"])
+            assert r.headers["X-Rate-Limit-Limit"] == "5"  # 5 % of the /api/v1/apps* bucket (100)
+        assert codes == [200] * 5 + [429] and remaining == ["4", "3", "2", "1", "0", "0"]
+        assert set(r.json()) == ERROR_KEYS and r.json()["errorCode"] == "E0000047"
+        assert 29 <= int(r.headers["X-Rate-Limit-Reset"]) - time.time() <= 31  # epoch seconds, end of the window
+
+        app = okta_get(okta, f"/api/v1/apps/{APP}")  # /api/v1/apps/{id} exactly: its own bucket (500)
+        assert app.status_code == 200 and app.headers["X-Rate-Limit-Limit"] == "25"
+        logs = okta_get(okta, "/api/v1/logs")
+        assert logs.headers["X-Rate-Limit-Limit"] == "6"  # 120 per minute
+        users = okta_get(okta, "/api/v1/users")
+        assert users.headers["X-Rate-Limit-Limit"] == "30"  # 600
+        assert okta_get(okta, "/api/v1/users/nobody").headers["X-Rate-Limit-Limit"] == "100"  # GET users/{id}: 2000
+        assert okta_get(okta, "/api/v1/groups").headers["X-Rate-Limit-Limit"] == "25"  # 500
+        assert okta_get(okta, "/api/v1/groups/00gnone").headers["X-Rate-Limit-Limit"] == "50"  # 1000
+
+        token = okta_token_request(okta, assertion(rsa_key, okta), "okta.apps.read").json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        oauth = [requests.get(f"{okta.url}/api/v1/apps/{APP}/users", headers=bearer, timeout=5) for _ in range(6)]
+        assert [r.status_code for r in oauth] == [200] * 5 + [429]  # the service app has a share of its own
+
+        okta.enforce_org_rate_limits(share=0.01, window_seconds=0.5)  # 1 per window: windows end and restart
+        assert [okta_get(okta, f"/api/v1/apps/{APP}/users").status_code for _ in range(2)] == [200, 429]
+        time.sleep(0.6)
+        assert okta_get(okta, f"/api/v1/apps/{APP}/users").status_code == 200
+
+        okta.enforce_org_rate_limits(share=0.6, window_seconds=30)  # 60 each, but only 100 for the whole org
+        ssws = [okta_get(okta, f"/api/v1/apps/{APP}/groups").status_code for _ in range(61)]
+        assert ssws == [200] * 60 + [429]
+        first = requests.get(f"{okta.url}/api/v1/apps/{APP}/groups", headers=bearer, timeout=5)
+        assert first.headers["X-Rate-Limit-Limit"] == "60" and first.headers["X-Rate-Limit-Remaining"] == "39"
+        rest = [requests.get(f"{okta.url}/api/v1/apps/{APP}/groups", headers=bearer, timeout=5) for _ in range(40)]
+        assert [r.status_code for r in rest] == [200] * 39 + [429]
+        assert rest[-1].headers["X-Rate-Limit-Remaining"] == "0"
+
+        okta.enforce_org_rate_limits(None)
+        back = okta_get(okta, f"/api/v1/apps/{APP}/groups")
+        assert back.status_code == 200 and back.headers["X-Rate-Limit-Limit"] == "100"
+
+
+def test_okta_bucket_counts_follow_the_request_log(okta: OktaSimulator) -> None:
+    uid = okta.add_user("count@acme.example")
+    okta_get(okta, f"/api/v1/apps/{APP}/users")
+    okta_get(okta, f"/api/v1/apps/{APP}/groups")
+    okta_get(okta, f"/api/v1/apps/{APP}")
+    okta_get(okta, f"/api/v1/users/{uid}")
+    okta_get(okta, "/api/v1/logs")
+    counts = okta.bucket_counts()
+    assert counts["apps"] == 2 and counts["apps-id"] == 1 and counts["users-id-get"] == 1 and counts["logs"] == 1
+    assert counts["groups"] == 0 and sum(counts.values()) == 5
+    okta.clear_log()
+    okta_get(okta, "/api/v1/groups")
+    assert okta.bucket_counts()["apps"] == 0 and okta.bucket_counts()["groups"] == 1
+
+
+def test_okta_blank_app_user_has_null_credentials_and_empty_profile(okta: OktaSimulator) -> None:
+    blank = okta.add_user("blank@acme.example", first_name="Bea", last_name="Lank")
+    normal = okta.add_user("normal@acme.example")
+    okta.assign_user(blank)
+    okta.assign_user(normal)
+    okta.blank_app_user(blank)
+
+    rows = {r["id"]: r for r in okta_get(okta, f"/api/v1/apps/{APP}/users").json()}
+    assert rows[blank]["credentials"] is None and rows[blank]["profile"] == {}
+    assert "blank@acme.example" not in json.dumps(rows[blank])  # no username, no email without expand
+    assert rows[normal]["credentials"]["userName"] == "normal@acme.example"
+    expanded = {r["id"]: r for r in okta_get(okta, f"/api/v1/apps/{APP}/users", expand="user").json()}
+    assert expanded[blank]["credentials"] is None and expanded[blank]["profile"] == {}
+    assert expanded[blank]["_embedded"]["user"]["profile"]["login"] == "blank@acme.example"
+    one = okta_get(okta, f"/api/v1/apps/{APP}/users/{blank}", expand="user").json()
+    assert one["credentials"] is None and one["_embedded"]["user"]["id"] == blank
+    assert okta_get(okta, f"/api/v1/apps/{APP}/users", q="blank").json() == []
+
+    okta.blank_app_user(blank, blank=False)
+    assert okta_get(okta, f"/api/v1/apps/{APP}/users/{blank}").json()["credentials"]["userName"] == "blank@acme.example"
+
+
+def test_okta_disabled_feature_answers_e0000015(okta: OktaSimulator) -> None:
+    okta.disable_feature("/api/v1/logs")
+    denied = okta_get(okta, "/api/v1/logs", since="2024-01-01T00:00:00.000Z")
+    assert denied.status_code == 401 and set(denied.json()) == ERROR_KEYS
+    assert denied.json()["errorCode"] == "E0000015"
+    assert denied.json()["errorSummary"] == "You do not have permission to access the feature you are requesting"
+    assert "X-Rate-Limit-Remaining" in denied.headers
+    unauthenticated = requests.get(f"{okta.url}/api/v1/logs", timeout=5)
+    assert unauthenticated.status_code == 401 and unauthenticated.json()["errorCode"] == "E0000011"
+    assert okta_get(okta, f"/api/v1/apps/{APP}/users").status_code == 200  # other paths unaffected
+    okta.disable_feature("/api/v1/logs", disabled=False)
+    assert okta_get(okta, "/api/v1/logs").status_code == 200
+
+
+def test_okta_restore_assignment_logs_a_restore_event(okta: OktaSimulator) -> None:
+    uid = okta.add_user("back@acme.example")
+    okta.assign_user(uid)
+    okta.unassign_user(uid)
+    cursor = okta_get(okta, "/api/v1/logs", limit=1000).links["next"]["url"]
+
+    okta.restore_assignment(uid)
+    events = requests.get(cursor, headers=SSWS, timeout=5).json()
+    assert [e["eventType"] for e in events] == ["application.user_membership.restore"]
+    targets = events[0]["target"]
+    assert [t["type"] for t in targets] == ["AppUser", "AppInstance", "User"]
+    assert targets[1]["id"] == APP and targets[2]["id"] == uid and targets[0]["id"].startswith("0ua")
+    row = okta_get(okta, f"/api/v1/apps/{APP}/users/{uid}")
+    assert row.status_code == 200 and row.json()["scope"] == "USER"
+    with pytest.raises(ValueError):
+        okta.restore_assignment(uid)  # already an app user: nothing to restore
+
+
+def test_okta_users_search_by_profile_email(okta: OktaSimulator) -> None:
+    short = okta.add_user("jdoe42", email="Jane.Doe@acme.example", first_name="Jane")  # login is not an email
+    okta.add_user("other@acme.example")
+    gone = okta.add_user("gone@acme.example", status="DEPROVISIONED")
+
+    found = okta_get(okta, "/api/v1/users", search='profile.email eq "jane.doe@acme.example"')
+    assert found.status_code == 200 and [u["id"] for u in found.json()] == [short]
+    assert found.json()[0]["profile"]["login"] == "jdoe42"
+    filtered = okta_get(okta, "/api/v1/users", filter='profile.email eq "Jane.Doe@acme.example"')
+    assert [u["id"] for u in filtered.json()] == [short]
+    assert [u["id"] for u in okta_get(okta, "/api/v1/users", search='profile.email eq "gone@acme.example"').json()] == [
+        gone
+    ]  # search includes DEPROVISIONED users
+    assert okta_get(okta, "/api/v1/users", search='profile.email eq "nobody@acme.example"').json() == []
+    bad = okta_get(okta, "/api/v1/users", search='profile.email eq "unterminated')
+    assert bad.status_code == 400 and bad.json()["errorCode"] == "E0000031"
+
+
 # ---------------------------------------------------------------------------------------------- Okta: HTTP details
 
 
@@ -611,6 +790,102 @@ def test_zoom_rate_limit_headers(zoom: ZoomSimulator) -> None:
     assert int(listing.headers["X-RateLimit-Limit"]) > int(listing.headers["X-RateLimit-Remaining"]) >= 0
     missing = session.get(f"{zoom.url}/v2/users/none@acme.example")
     assert "X-RateLimit-Remaining" in missing.headers
+
+
+# ---------------------------------------------------------------------------------------------- Zoom: account quirks
+
+
+def test_zoom_expired_invitation_answers_1120_but_stays_listed_as_pending(zoom: ZoomSimulator) -> None:
+    session = zoom_session(zoom)
+    uid = zoom.add_user("late@acme.example", "La", "Te", status="pending")
+    zoom.expire_invitation("late@acme.example")
+    expected = {"code": 1120, "message": "A valid invitation to join the Zoom account was not found for this user."}
+
+    for key in ("late@acme.example", "LATE@acme.example", uid):
+        got = session.get(f"{zoom.url}/v2/users/{key}")
+        assert got.status_code == 400 and got.json() == expected
+    patched = session.patch(f"{zoom.url}/v2/users/late@acme.example", json={"first_name": "X"})
+    assert patched.status_code == 400 and patched.json() == expected
+    for action in ("disassociate", "delete"):
+        deleted = session.delete(f"{zoom.url}/v2/users/late@acme.example", params={"action": action})
+        assert deleted.status_code == 400 and deleted.json() == expected
+    assert session.delete(f"{zoom.url}/v2/users/late@acme.example").json()["code"] == 1120
+
+    listed = session.get(f"{zoom.url}/v2/users", params={"status": "pending"}).json()
+    assert [u["email"] for u in listed["users"]] == ["late@acme.example"] and "id" not in listed["users"][0]
+    assert listed["total_records"] == 1
+    again = session.post(
+        f"{zoom.url}/v2/users",
+        json={"action": "create", "user_info": {"email": "late@acme.example", "type": 1}},
+    )
+    assert again.status_code == 409 and again.json()["code"] == 1005
+    assert zoom.user(uid)["status"] == "pending"
+    with pytest.raises(ValueError):
+        zoom.expire_invitation(zoom.owner_id)  # only pending users have an invitation
+
+
+def test_zoom_omit_role_id_and_hide_from_list(zoom: ZoomSimulator) -> None:
+    session = zoom_session(zoom)
+    ids = [zoom.add_user(f"u{i}@acme.example") for i in range(4)]
+    zoom.omit_role_id(ids[0])
+    zoom.hide_from_list(ids[1])
+
+    rows = session.get(f"{zoom.url}/v2/users").json()
+    by_email = {u["email"]: u for u in rows["users"]}
+    assert "role_id" not in by_email["u0@acme.example"] and by_email["u2@acme.example"]["role_id"] == "2"
+    single = session.get(f"{zoom.url}/v2/users/{ids[0]}").json()
+    assert single["role_id"] == "2" and single["role_name"] == "Member"
+
+    assert rows["total_records"] == 5 and len(rows["users"]) == 4 and "u1@acme.example" not in by_email
+    listed: list[str] = []
+    token = ""
+    while True:
+        page = session.get(f"{zoom.url}/v2/users", params={"page_size": 2, "next_page_token": token}).json()
+        assert page["total_records"] == 5 and page["page_count"] == 3
+        listed += [u["email"] for u in page["users"]]
+        token = page["next_page_token"]
+        if not token:
+            break
+    assert listed == ["owner@acme.example", "u0@acme.example", "u2@acme.example", "u3@acme.example"]
+    assert session.get(f"{zoom.url}/v2/users/u1@acme.example").status_code == 200  # still there, just not listed
+
+    zoom.omit_role_id(ids[0], omit=False)
+    zoom.hide_from_list(ids[1], hidden=False)
+    rows = session.get(f"{zoom.url}/v2/users").json()["users"]
+    assert len(rows) == 5 and all("role_id" in u for u in rows)
+
+
+def test_zoom_rename_role_lets_a_builtin_role_be_lower_case(zoom: ZoomSimulator) -> None:
+    session = zoom_session(zoom)
+    uid = zoom.add_user("m@acme.example")
+    zoom.rename_role("Member", "member")
+    roles = {r["id"]: r["name"] for r in session.get(f"{zoom.url}/v2/roles").json()["roles"]}
+    assert roles["2"] == "member" and zoom.roles["2"] == "member"
+    assert session.get(f"{zoom.url}/v2/users/{uid}").json()["role_name"] == "member"
+    assert session.get(f"{zoom.url}/v2/roles/2").json()["name"] == "member"
+    custom = zoom.add_role("Help Desk")
+    with pytest.raises(ValueError):
+        zoom.rename_role(custom, "MEMBER")  # another role's name
+    zoom.rename_role(custom, "Support")
+    assert zoom.roles[custom] == "Support"
+
+
+def test_zoom_pending_user_in_a_managed_domain_cannot_be_disassociated(zoom: ZoomSimulator) -> None:
+    session = zoom_session(zoom)
+    zoom.managed_domains = {"acme.example"}
+    pending = zoom.add_user("invited@acme.example", status="pending")
+    zoom.add_user("active@acme.example")
+    rows = session.get(f"{zoom.url}/v2/users", params={"status": "pending"}).json()["users"]
+    assert [set(r) & {"id"} for r in rows] == [set()]  # pending rows never carry an id
+    assert all("id" in r for r in session.get(f"{zoom.url}/v2/users").json()["users"])
+
+    for params in ({"action": "disassociate"}, {}):
+        refused = session.delete(f"{zoom.url}/v2/users/invited@acme.example", params=params)
+        assert refused.status_code == 400
+        assert refused.json() == {"code": 1107, "message": "You can not disassociate a user with managed domain."}
+    assert zoom.user(pending)["status"] == "pending"
+    deleted = session.delete(f"{zoom.url}/v2/users/invited@acme.example", params={"action": "delete"})
+    assert deleted.status_code == 204 and zoom.user_by_email("invited@acme.example") is None
 
 
 # ---------------------------------------------------------------------------------------------- faults

@@ -25,6 +25,36 @@ Modelled behaviour worth knowing:
 - ``/groups/{id}/users`` lists DEPROVISIONED members too (Okta does not remove them from groups).
 - ``/api/v1/users`` without ``filter``/``search`` omits DEPROVISIONED users; with them it includes them.
 - ``/users/{id}/groups`` accepts ``okta.users.read`` or ``okta.groups.read``.
+- ``filter``/``search`` on ``/api/v1/users`` evaluate SCIM expressions over the User object, e.g.
+  ``search=profile.email eq "x@y"`` (string comparisons ignore case; the login need not be an email).
+- ``delete_group(group)``: the group is gone. ``GET /groups/{id}`` and ``/groups/{id}/users`` then answer 404
+  ``E0000007`` "Not found: Resource not found: <id> (UserGroup)", ``/apps/{appId}/groups/{id}`` 404 too, and the
+  group's app assignment disappears with it: members who had the app only through it stop being app users. System
+  Log: ``group.lifecycle.delete`` (target: the UserGroup), then, if the group was assigned to the app, one
+  ``application.user_membership.remove`` per member who lost the app (``transaction.type: JOB``). Deliberately *no*
+  ``group.application_assignment.remove`` and no per-member ``group.user_membership.remove``: an incremental sync
+  must read ``group.lifecycle.delete`` (or the per-member removes) to notice.
+- ``restore_assignment(user)``: a direct assignment brought back, logged as ``application.user_membership.restore``
+  (targets AppUser, AppInstance, User, like ``.add``). The fact sheet (§4a) lists ``.restore`` among the
+  provisioning-workflow event types that are **not** event-hook eligible and not in the suggested incremental set.
+- ``blank_app_user(user)``: that user's app-user rows carry ``credentials: null`` and ``profile: {}`` (some apps
+  do); with ``expand=user`` the ``_embedded.user`` object is still there, without it the row has no username or
+  email. ``q`` never matches such a row (its app profile is empty).
+- ``disable_feature(path_prefix)``: every request under the prefix (after authentication, before the scope check)
+  answers 401 ``E0000015`` "You do not have permission to access the feature you are requesting" (a feature not in
+  the org's SKU, e.g. ``/api/v1/logs``).
+- Org-wide rate limits (off by default; then every bucket reports its nominal limit and nothing is enforced unless
+  ``rate_limit()`` says so): ``enforce_org_rate_limits(share=0.5, window_seconds=60.0)`` gives every bucket of
+  ``_bucket`` its org-wide limit per window (``/api/v1/apps*`` 100, ``/api/v1/apps/{id}`` 500, ``/api/v1/groups*``
+  500, ``/api/v1/groups/{id}`` 1000, GET ``/api/v1/users/{id}`` 2000, ``/api/v1/users`` and writes to
+  ``/users/{id}`` 600, ``/api/v1/logs`` 120, others 1200) and lets each credential (the SSWS token; every bearer/DPoP
+  token of the service app counts as that one OAuth client; unknown credentials share one "unauthenticated" slot)
+  use at most ``floor(share * limit)`` of it. Headers report that per-credential ceiling: ``X-Rate-Limit-Limit``,
+  ``-Remaining`` (also bounded by what is left org-wide) and ``-Reset`` (epoch seconds, end of the window, which
+  starts at the first request: not aligned to minutes). Over the ceiling (or the org limit): 429 ``E0000047`` with
+  ``X-Rate-Limit-Remaining: 0`` and ``X-Rate-Limit-Reset``; rejected requests use no quota. Paths with a
+  ``rate_limit()`` and the token endpoint keep the base behaviour. ``enforce_org_rate_limits(None)`` turns it off.
+  ``bucket_counts()`` counts the requests of the request log per bucket (``apps`` = ``/api/v1/apps*``).
 - System Log: polling requests (no ``until``, ``sortOrder=ASCENDING``) are ordered by persistence time and always
   carry a ``next`` link, even on an empty page; the cursor continues after the last event scanned. Bounded
   requests (``until`` given, or ``DESCENDING``) filter on ``published`` and have finite pages. ``since`` and ``after``
@@ -34,7 +64,26 @@ Modelled behaviour worth knowing:
   retained event after it (no error); only a malformed cursor gives ``E0000054``.
 - Events appended by every control-API mutation (can be switched off with ``without_events()``); delayed events
   (``add_log_event(..., delay_visibility=s)``) are persisted, and thus seen by pollers, only once visible.
-- DPoP is not simulated. Missing/absent credentials give 401 ``E0000011`` (never ``E0000005``).
+- Missing/absent credentials give 401 ``E0000011`` (never ``E0000005``).
+- DPoP (RFC 9449; fact sheet §1c, §6a), off unless ``dpop_required = True`` (the app's "Require Demonstrating Proof
+  of Possession (DPoP) header in token requests"); without it a ``DPoP`` header is ignored and tokens are Bearer.
+  With it, ``POST /oauth2/v1/token`` (after the client assertion was accepted, its ``jti`` spent) needs a ``DPoP``
+  proof: none -> 400 ``invalid_dpop_proof`` "The DPoP proof JWT header is missing."; a malformed or wrong one
+  (``typ`` not ``dpop+jwt``, a symmetric ``alg``, a ``jwk`` that is private or does not verify the signature,
+  ``htm`` not POST, ``htu`` not the token URL, ``iat`` more than 5 min away, a ``jti`` seen before) -> 400
+  ``invalid_dpop_proof``; then no nonce, or one not handed out in the last 3 days -> 400 ``use_dpop_nonce``
+  "Authorization server requires nonce in DPoP proof." with ``DPoP-Nonce`` (the nonce rotates every 24 h of the
+  simulator clock; the proof's ``jti`` is spent either way). A valid proof -> ``token_type: "DPoP"``, the token
+  bound to the RFC 7638 thumbprint of the proof's ``jwk`` (``cnf.jkt``). Resources: ``Authorization: DPoP <token>``
+  needs a valid proof signed by the bound key, with ``htm``, ``htu`` (scheme://host/path, no query, the *decoded*
+  path: an encoded ``%40`` in ``htu`` is refused, okta-sdk-python #541), ``ath``, a fresh ``jti`` and a recent
+  ``iat``; no nonce (Okta requires none for its resources). Proof failures follow the recorded traffic (Okta
+  developer blog "Angular DPoP", okta-sdk-dotnet #875): 400 with an *empty body* and ``WWW-Authenticate: DPoP
+  algs="...", ..., error="invalid_dpop_proof", error_description="'htu' claim in the DPoP proof JWT is invalid."``
+  (replays: "The DPoP proof JWT has already been used."). A DPoP-bound token sent as ``Bearer`` gets what that blog
+  recorded too: 400 (empty body) ``WWW-Authenticate: Bearer ..., error="invalid_request", error_description="The
+  resource request requires a DPoP proof."`` -- not a 401. An unknown or expired token under the DPoP scheme: 401
+  ``E0000011`` with a ``DPoP`` challenge ``error="invalid_token"``.
 """
 
 from __future__ import annotations
@@ -43,6 +92,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import json
 import math
 import secrets
 import string
@@ -51,11 +101,12 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 
 from .filters import FilterError, attributes, compile_filter
-from .http import ApiError, RateInfo, Request, Response, SimulatorBase
+from .http import ApiError, Headers, RateInfo, Request, Response, SimulatorBase
 
 __all__ = ["DEFAULT_OKTA_SCOPES", "USER_STATUSES", "OktaSimulator"]
 
@@ -86,6 +137,7 @@ _JWT_ALGS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _ALNUM = string.ascii_letters + string.digits
 _RETENTION_SECONDS = 90 * 86400
+_BUCKETS = ("apps", "apps-id", "groups", "groups-id", "users", "users-id-get", "users-id", "logs", "oauth2", "other")
 _DISPLAY = {
     "application.user_membership.add": "Add user to application membership",
     "application.user_membership.remove": "Remove user from application membership",
@@ -96,6 +148,9 @@ _DISPLAY = {
     "group.user_membership.add": "Add user to group membership",
     "group.user_membership.remove": "Remove user from group membership",
     "group.lifecycle.create": "Create Okta group",
+    "group.profile.update": "Update Okta group profile",
+    "group.lifecycle.delete": "Delete Okta group",
+    "application.user_membership.restore": "Restore user's application membership",
     "user.lifecycle.create": "Create Okta user",
     "user.lifecycle.activate": "Activate Okta user",
     "user.lifecycle.deactivate": "Deactivate Okta user",
@@ -165,6 +220,27 @@ def oauth_error(status: int, error: str, description: str) -> Response:
     return Response(status, {"error": error, "error_description": description})
 
 
+def _normal_htu(url: str) -> str:
+    """An ``htu`` for comparison: scheme and host lower-cased, a default port dropped, no query or fragment. The path
+    is compared as it is: Okta matches it against the *decoded* request path (okta-sdk-python #541)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    netloc = host if port is None or port == {"http": 80, "https": 443}.get(scheme) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path}"
+
+
+def _jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint of a public EC or RSA JWK."""
+    members = ("crv", "kty", "x", "y") if jwk.get("kty") == "EC" else ("e", "kty", "n")
+    canonical = json.dumps({m: jwk.get(m) for m in members}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).decode().rstrip("=")
+
+
 class OktaSimulator(SimulatorBase):
     """Okta org with one Zoom app instance. See the module docstring for the HTTP behaviour.
 
@@ -172,9 +248,11 @@ class OktaSimulator(SimulatorBase):
     ``add_user``, ``update_profile``, ``set_status``, ``add_group``, ``add_member``, ``remove_member``,
     ``assign_user``, ``unassign_user``, ``assign_group``, ``unassign_group``, ``add_log_event``,
     ``expire_logs_before``, ``revoke_tokens``, ``add_oauth_key``, ``remove_oauth_key``, ``set_app_status``,
-    ``without_events``; read access: ``users``, ``groups``, ``user``, ``user_id``, ``group_id``, ``group_members``,
-    ``assigned_user_ids``, ``log_events``, ``token_count``. Plain attributes: ``api_token`` (rotate it),
-    ``granted_scopes``, ``oauth_client_id``, ``token_lifetime``, ``app_user_status``, ``username_attribute``.
+    ``without_events``, ``delete_group``, ``restore_assignment``, ``blank_app_user``, ``disable_feature``,
+    ``enforce_org_rate_limits``; read access: ``users``, ``groups``, ``user``, ``user_id``, ``group_id``,
+    ``group_members``, ``assigned_user_ids``, ``log_events``, ``token_count``, ``bucket_counts``. Plain attributes:
+    ``api_token`` (rotate it), ``granted_scopes``, ``oauth_client_id``, ``token_lifetime``, ``app_user_status``,
+    ``username_attribute``, ``dpop_required`` (read: ``dpop_nonce``, the DPoP nonce handed out now).
     """
 
     server_header = "nginx"
@@ -210,6 +288,9 @@ class OktaSimulator(SimulatorBase):
         self._tokens: dict[str, dict[str, Any]] = {}
         self._token_secret = secrets.token_bytes(32)
         self._token_count = 0
+        self.dpop_required = False  # the app's "Require DPoP header in token requests"; see the module docstring
+        self._dpop_secret = secrets.token_bytes(32)
+        self._dpop_jtis: set[str] = set()
         created = self.now() - 86400 * 400
         self._app: dict[str, Any] = {"status": "ACTIVE", "label": app_label, "created": created, "lastUpdated": created}
         self._users: dict[str, dict[str, Any]] = {}
@@ -225,6 +306,10 @@ class OktaSimulator(SimulatorBase):
         self._pending_order = 0
         self._events_on = True
         self._expired_before: float | None = None
+        self._blank_app_users: set[str] = set()  # blank_app_user(): credentials null, profile {}
+        self._disabled_features: set[str] = set()  # disable_feature(): path prefixes answering E0000015
+        self._org_rate: tuple[float, float] | None = None  # enforce_org_rate_limits(): (share, window seconds)
+        self._org_windows: dict[tuple[str, str], list[float]] = {}  # (bucket, credential or "*org*") -> [start, n]
         self._actor = {
             "id": derived_id("00u", "actor:admin"),
             "type": "User",
@@ -334,6 +419,14 @@ class OktaSimulator(SimulatorBase):
             self._emit("group.lifecycle.create", [self._group_target(gid)])
             return gid
 
+    def rename_group(self, group: str, new_name: str) -> None:
+        """Give a group another name (an admin edits its profile); its id stays. Logs ``group.profile.update``."""
+        with self._lock:
+            gid = self._resolve_group(group)
+            self._groups[gid]["profile"]["name"] = new_name
+            self._groups[gid]["lastUpdated"] = self.now()
+            self._emit("group.profile.update", [self._group_target(gid)])
+
     def add_member(self, group: str, user: str) -> None:
         with self._lock:
             gid, uid = self._resolve_group(group), self._resolve_user(user)
@@ -374,6 +467,19 @@ class OktaSimulator(SimulatorBase):
             with self._app_user_changes("WEB", [uid]):
                 del self._direct[uid]
 
+    def restore_assignment(self, user: str) -> None:
+        """Bring a user's direct assignment back (``scope: USER``), logged as ``application.user_membership.restore``
+        (targets AppUser, AppInstance, User) instead of ``.add``. The user must not be an app user already (nothing to
+        restore) nor DEPROVISIONED (``ValueError``)."""
+        with self._lock:
+            uid = self._resolve_user(user)
+            if self._users[uid]["status"] == "DEPROVISIONED":
+                raise ValueError(f"cannot assign a deactivated user: {uid}")
+            if self._effective_of(uid) is not None:
+                raise ValueError(f"user already has the app, nothing to restore: {uid}")
+            with self._app_user_changes("WEB", [uid], add_event="application.user_membership.restore"):
+                self._direct[uid] = self.now()
+
     def assign_group(self, group: str) -> None:
         with self._lock:
             gid = self._resolve_group(group)
@@ -393,6 +499,18 @@ class OktaSimulator(SimulatorBase):
                 del self._group_assign[gid]
                 self._emit("group.application_assignment.remove", [self._group_target(gid), self._app_target()])
 
+    def delete_group(self, group: str) -> None:
+        """Delete a group (its memberships and app assignment go with it). Logs ``group.lifecycle.delete``, then one
+        ``application.user_membership.remove`` (JOB) per member who had the app only through it; no
+        ``group.application_assignment.remove`` (see the module docstring)."""
+        with self._lock:
+            gid = self._resolve_group(group)
+            target = self._group_target(gid)
+            with self._app_user_changes("JOB", self._members[gid]):
+                self._group_assign.pop(gid, None)
+                del self._groups[gid], self._members[gid]
+                self._emit("group.lifecycle.delete", [target])
+
     def set_app_status(self, status: str) -> None:
         """``ACTIVE`` or ``INACTIVE`` (logs application.lifecycle.activate/deactivate)."""
         with self._lock:
@@ -402,6 +520,51 @@ class OktaSimulator(SimulatorBase):
             self._app["lastUpdated"] = self.now()
             kind = "activate" if status == "ACTIVE" else "deactivate"
             self._emit(f"application.lifecycle.{kind}", [self._app_target()])
+
+    # ================================================================== control API: real-org quirks
+
+    def blank_app_user(self, user: str, blank: bool = True) -> None:
+        """The user's app-user rows carry ``credentials: null`` and ``profile: {}`` (``_embedded.user`` stays with
+        ``expand=user``). ``blank=False`` restores the normal row."""
+        with self._lock:
+            uid = self._resolve_user(user)
+            if blank:
+                self._blank_app_users.add(uid)
+            else:
+                self._blank_app_users.discard(uid)
+
+    def disable_feature(self, path_prefix: str, disabled: bool = True) -> None:
+        """Every authenticated request under ``path_prefix`` (e.g. ``/api/v1/logs``) answers 401 ``E0000015``.
+        ``disabled=False`` enables the feature again."""
+        with self._lock:
+            if disabled:
+                self._disabled_features.add(path_prefix)
+            else:
+                self._disabled_features.discard(path_prefix)
+
+    def enforce_org_rate_limits(self, share: float | None = 0.5, window_seconds: float = 60.0) -> None:
+        """Enforce Okta's org-wide per-minute buckets, each credential limited to ``share`` (0 < share <= 1) of each,
+        in windows of ``window_seconds`` (real clock; keep it short in tests). ``share=None`` turns the mode off.
+        Every call starts fresh windows. See the module docstring."""
+        if share is not None and not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1]: {share}")
+        if window_seconds <= 0:
+            raise ValueError(f"window_seconds must be positive: {window_seconds}")
+        with self._lock:
+            self._org_rate = None if share is None else (float(share), float(window_seconds))
+            self._org_windows.clear()
+
+    def bucket_counts(self) -> dict[str, int]:
+        """Requests in the request log per rate-limit bucket (faulted and rejected ones included; ``clear_log()``
+        resets): ``apps`` (``/api/v1/apps*``), ``apps-id``, ``groups``, ``groups-id``, ``users``, ``users-id-get``,
+        ``users-id``, ``logs``, ``oauth2``, ``other``; every key present, 0 when never hit."""
+        counts = dict.fromkeys(_BUCKETS, 0)
+        for entry in self.requests:
+            segments = entry.path.strip("/").split("/") if entry.path.strip("/") else []
+            probe = Request(entry.method, entry.path, entry.path, segments, "", {}, {}, Headers())
+            key = self._bucket(probe)[0]
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
     # ================================================================== control API: System Log
 
@@ -603,9 +766,11 @@ class OktaSimulator(SimulatorBase):
         return {uid: value for uid, value in found.items() if value is not None}
 
     @contextlib.contextmanager
-    def _app_user_changes(self, transaction_type: str, uids: Iterable[str]) -> Iterator[None]:
-        """Log application.user_membership.add/remove/update for what the block changed in the effective
-        assignments of ``uids``."""
+    def _app_user_changes(
+        self, transaction_type: str, uids: Iterable[str], add_event: str = "application.user_membership.add"
+    ) -> Iterator[None]:
+        """Log application.user_membership.add (or ``add_event``)/remove/update for what the block changed in the
+        effective assignments of ``uids``."""
         affected = sorted(set(uids))
         before = self._effective_among(affected)
         yield
@@ -614,7 +779,7 @@ class OktaSimulator(SimulatorBase):
         for uid in sorted(set(after) - set(before)):
             self._app_users[uid] = {"created": now, "lastUpdated": now, "appUserId": derived_id("0ua", f"au:{uid}")}
             targets = [self._app_user_target(uid), self._app_target(), self._user_target(uid)]
-            self._emit("application.user_membership.add", targets, transaction_type=transaction_type)
+            self._emit(add_event, targets, transaction_type=transaction_type)
         for uid in sorted(set(before) - set(after)):
             targets = [self._app_user_target(uid), self._app_target(), self._user_target(uid)]
             self._emit("application.user_membership.remove", targets, transaction_type=transaction_type)
@@ -883,6 +1048,8 @@ class OktaSimulator(SimulatorBase):
             },
             "_links": links,
         }
+        if uid in self._blank_app_users:
+            body["credentials"], body["profile"] = None, {}
         if expand:
             body["_embedded"] = {"user": self._user_json(uid)}
         return body
@@ -931,6 +1098,50 @@ class OktaSimulator(SimulatorBase):
         if kind == "logs":
             return "logs", 120, None
         return "other", 1200, None
+
+    def _rate(self, request: Request, *, count: bool) -> RateInfo:
+        """Org-wide buckets with a per-credential share when ``enforce_org_rate_limits`` is on (not for the token
+        endpoint nor paths with a ``rate_limit()``); otherwise the base behaviour, unchanged."""
+        if (
+            self._org_rate is None
+            or self._is_token_path(request.path)
+            or any(request.path.startswith(prefix) for prefix in self._limits)
+        ):
+            return super()._rate(request, count=count)
+        share, seconds = self._org_rate
+        key, org_limit, category = self._bucket(request)
+        ceiling = max(1, math.floor(share * org_limit + 1e-9))
+        real_now = time.time()
+        windows = []
+        for owner in (self._credential_key(request), "*org*"):
+            window = self._org_windows.get((key, owner))
+            if window is None or real_now >= window[0] + seconds:
+                window = self._org_windows[(key, owner)] = [real_now, 0]
+            windows.append(window)
+        mine, org = windows
+        blocked = mine[1] >= ceiling or org[1] >= org_limit
+        if count and not blocked:
+            mine[1] += 1
+            org[1] += 1
+        org_left = org_limit - org[1]
+        reset_at = org[0] + seconds if org_left <= 0 and mine[1] < ceiling else mine[0] + seconds
+        return RateInfo(
+            limit=ceiling,
+            remaining=max(0, min(ceiling - int(mine[1]), org_limit - int(org[1]))),
+            reset_at=reset_at,
+            category=category,
+            exceeded=count and blocked,
+        )
+
+    def _credential_key(self, request: Request) -> str:
+        """Who a request's quota share belongs to: the SSWS token, or the service app for any of its tokens."""
+        scheme, _, credential = str(request.headers.get("authorization", "")).strip().partition(" ")
+        scheme, credential = scheme.lower(), credential.strip()
+        if scheme == "ssws" and credential:
+            return "ssws:" + hashlib.sha256(credential.encode()).hexdigest()[:16]
+        if scheme in ("bearer", "dpop") and credential in self._tokens:
+            return f"oauth:{self.oauth_client_id}"
+        return "unauthenticated"
 
     def _decorate(self, request: Request, response: Response, rate: RateInfo) -> None:
         defaults = [
@@ -981,6 +1192,8 @@ class OktaSimulator(SimulatorBase):
                 return oauth_error(405, "invalid_request", "The endpoint does not support the provided HTTP method.")
             return self._h_token(request)
         principal = self._authenticate(request)
+        if any(request.path.startswith(prefix) for prefix in self._disabled_features):
+            return okta_error(401, "E0000015", "You do not have permission to access the feature you are requesting")
         route, params, known = self._match_route(request)
         if route is None:
             if known:
@@ -991,14 +1204,22 @@ class OktaSimulator(SimulatorBase):
         return route.handler(request, **params)
 
     def _authenticate(self, request: Request) -> set[str] | None:
-        """None: SSWS (all scopes); a set: the bearer token's scopes. Raises 401."""
+        """None: SSWS (all scopes); a set: the bearer or DPoP token's scopes. Raises 401 (400: a DPoP proof problem)."""
         scheme, _, credential = str(request.headers.get("authorization", "")).strip().partition(" ")
         credential = credential.strip()
         if scheme.lower() == "ssws" and self.api_token and secrets.compare_digest(credential, self.api_token):
             return None
+        if scheme.lower() == "dpop":
+            return self._authenticate_dpop(request, credential)
         if scheme.lower() == "bearer":
             token = self._tokens.get(credential)
             if token is not None and token["expires_at"] > self.now():
+                if token.get("jkt"):
+                    raise ApiError(
+                        self._dpop_refusal(
+                            request, "Bearer", "invalid_request", "The resource request requires a DPoP proof."
+                        )
+                    )
                 return set(token["scopes"])
             response = okta_error(401, "E0000011", "Invalid token provided")
             response.header(
@@ -1062,6 +1283,16 @@ class OktaSimulator(SimulatorBase):
         problem = self._verify_assertion(form["client_assertion"])
         if problem is not None:
             return oauth_error(401, "invalid_client", problem)
+        jkt: str | None = None
+        if self.dpop_required:
+            checked = self._check_dpop_proof(request, nonce_required=True)
+            if isinstance(checked, tuple):
+                error, description = checked
+                response = oauth_error(400, error, description)
+                if error == "use_dpop_nonce":
+                    response.header("DPoP-Nonce", self.dpop_nonce)
+                return response
+            jkt = checked
         requested = form.get("scope", "").split()
         if not requested:
             return oauth_error(
@@ -1090,15 +1321,16 @@ class OktaSimulator(SimulatorBase):
                 "cid": self.oauth_client_id,
                 "scp": requested,
                 "sub": self.oauth_client_id,
+                **({"cnf": {"jkt": jkt}} if jkt else {}),
             },
             self._token_secret,
             algorithm="HS256",
         )
-        self._tokens[token] = {"scopes": set(requested), "expires_at": now + self.token_lifetime}
+        self._tokens[token] = {"scopes": set(requested), "expires_at": now + self.token_lifetime, "jkt": jkt}
         return Response(
             200,
             {
-                "token_type": "Bearer",
+                "token_type": "DPoP" if jkt else "Bearer",
                 "expires_in": self.token_lifetime,
                 "access_token": token,
                 "scope": " ".join(requested),
@@ -1153,6 +1385,114 @@ class OktaSimulator(SimulatorBase):
                 return "The client_assertion token has already been used (jti replay)."
             self._used_jtis.add(str(jti))
         return None
+
+    # ================================================================== HTTP: DPoP (RFC 9449)
+
+    @property
+    def dpop_nonce(self) -> str:
+        """The DPoP nonce the token endpoint hands out now (it rotates every 24 h of the simulator clock)."""
+        return self._dpop_nonce_of(int(self.now() // 86400))
+
+    def _dpop_nonce_of(self, day: int) -> str:
+        digest = hashlib.sha256(self._dpop_secret + str(day).encode()).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+    def _dpop_nonce_ok(self, nonce: object) -> bool:
+        """A nonce handed out in the last 3 days (fact sheet: an old nonce stays valid 3 days)."""
+        day = int(self.now() // 86400)
+        return isinstance(nonce, str) and any(
+            secrets.compare_digest(nonce, self._dpop_nonce_of(day - back)) for back in range(4)
+        )
+
+    def _check_dpop_proof(
+        self, request: Request, *, access_token: str | None = None, nonce_required: bool = False
+    ) -> str | tuple[str, str]:
+        """The RFC 7638 thumbprint of the proof's key if the ``DPoP`` header proves this request, else
+        ``(error, error_description)``. Spends the proof's ``jti``."""
+        proof = str(request.headers.get("dpop") or "").strip()
+        bad = "invalid_dpop_proof"
+        if not proof:
+            return bad, "The DPoP proof JWT header is missing."
+        try:
+            header = jwt.get_unverified_header(proof)
+        except jwt.PyJWTError:
+            return bad, "DPoP proof JWT cannot be parsed."
+        if header.get("typ") != "dpop+jwt":
+            return bad, "The DPoP proof JWT 'typ' header is invalid."
+        alg = header.get("alg")
+        if alg not in _JWT_ALGS:
+            return bad, "The DPoP proof JWT 'alg' header is invalid."
+        jwk = header.get("jwk")
+        if not isinstance(jwk, dict) or jwk.get("kty") not in ("EC", "RSA") or "d" in jwk or "p" in jwk:
+            return bad, "The DPoP proof JWT 'jwk' header is invalid."
+        try:
+            key = jwt.PyJWK(jwk, algorithm=alg).key
+            claims = jwt.decode(
+                proof,
+                key,
+                algorithms=[alg],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
+            )
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            return bad, "The DPoP proof JWT signature is invalid."
+        for claim in ("htm", "htu", "iat", "jti"):
+            if claim not in claims:
+                return bad, f"The DPoP proof JWT is missing the '{claim}' claim."
+        if claims["htm"] != request.method:
+            return bad, "'htm' claim in the DPoP proof JWT is invalid."
+        if _normal_htu(str(claims["htu"])) != _normal_htu(self._href(request.path)):
+            return bad, "'htu' claim in the DPoP proof JWT is invalid."
+        try:
+            iat = float(claims["iat"])
+        except (TypeError, ValueError):
+            iat = math.nan
+        if not abs(time.time() - iat) <= 300:  # real time, like the client assertion's checks
+            return bad, "'iat' claim in the DPoP proof JWT is invalid."
+        if access_token is not None:
+            expected = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).decode().rstrip("=")
+            if claims.get("ath") != expected:
+                return bad, "'ath' claim in the DPoP proof JWT is invalid."
+        jti = str(claims["jti"])
+        if jti in self._dpop_jtis:
+            return bad, "The DPoP proof JWT has already been used."
+        self._dpop_jtis.add(jti)
+        if nonce_required and not self._dpop_nonce_ok(claims.get("nonce")):
+            return "use_dpop_nonce", "Authorization server requires nonce in DPoP proof."
+        return _jwk_thumbprint(jwk)
+
+    def _dpop_refusal(self, request: Request, scheme: str, error: str, description: str) -> Response:
+        """Okta's answer to a resource request whose DPoP proof is missing or wrong: 400, empty body, the reason in
+        ``WWW-Authenticate`` (recorded traffic, see the module docstring)."""
+        algs = ' algs="RS256 RS384 RS512 ES256 ES384 ES512",' if scheme == "DPoP" else ""
+        response = Response(400, None)
+        return response.header(
+            "WWW-Authenticate",
+            f'{scheme}{algs} authorization_uri="{self._href("/oauth2/v1/authorize")}", realm="{self._href("")}", '
+            f'scope="", error="{error}", error_description="{description}", resource="{request.path}"',
+        )
+
+    def _authenticate_dpop(self, request: Request, credential: str) -> set[str]:
+        token = self._tokens.get(credential)
+        if token is None or token["expires_at"] <= self.now() or not token.get("jkt"):
+            response = okta_error(401, "E0000011", "Invalid token provided")
+            response.header(
+                "WWW-Authenticate",
+                'DPoP algs="RS256 RS384 RS512 ES256 ES384 ES512", '
+                f'authorization_uri="{self._href("/oauth2/v1/authorize")}", realm="{self._href("")}", scope="", '
+                'error="invalid_token", '
+                f'error_description="The access token is invalid.", resource="{request.path}"',
+            )
+            raise ApiError(response)
+        checked = self._check_dpop_proof(request, access_token=credential)
+        if isinstance(checked, tuple):
+            raise ApiError(self._dpop_refusal(request, "DPoP", *checked))
+        if not secrets.compare_digest(checked, token["jkt"]):
+            raise ApiError(
+                self._dpop_refusal(
+                    request, "DPoP", "invalid_dpop_proof", "The DPoP proof JWT key does not match the access token."
+                )
+            )
+        return set(token["scopes"])
 
     # ================================================================== HTTP: helpers
 
@@ -1242,6 +1582,8 @@ class OktaSimulator(SimulatorBase):
         if q:
 
             def hit(uid: str) -> bool:
+                if uid in self._blank_app_users:
+                    return False
                 p = self._users[uid]["profile"]
                 values = (self._username(uid), p.get("firstName"), p.get("lastName"), p.get("email"))
                 return any(str(v or "").lower().startswith(q) for v in values)

@@ -30,6 +30,20 @@ Choices where the real API is ambiguous (documented for the tests that rely on t
   Owner's own license is outside that number (``licensed_seats=1`` leaves room for exactly one more licensed user).
 - Role members listings leave pending users out. ``users/email`` reports ``existed_email`` only for email-login
   users (``create``/``autoCreate`` and seeded users; not ``ssoCreate``).
+- Pending users have no ``id`` in ``GET /users`` rows (``GET /users/{email}`` does show it). Disassociating
+  (``DELETE`` without ``action`` or with ``action=disassociate``) a pending user of a managed domain is refused like
+  any managed-domain user: 400 code 1107 (use ``action=delete``).
+- ``expire_invitation(user)``: a pending user whose invitation expired. ``GET``, ``PATCH`` and ``DELETE
+  /users/{userId}`` (by email or id, any ``action``) answer 400 code 1120 "A valid invitation to join the Zoom
+  account was not found for this user." (the specs list 1120 for exactly these three); ``PUT .../status`` and
+  ``.../email`` keep their pending-user answer (400 code 300). The user still appears in ``GET
+  /users?status=pending`` (without ``id``), still holds its email (``POST /users`` -> 409 code 1005), and the API
+  offers no way to remove it: a sync must live with it. Re-sending the invitation is not simulated.
+- ``omit_role_id(user)``: that user's rows in ``GET /users`` have no ``role_id`` key (``GET /users/{id}`` still
+  has ``role_id`` and ``role_name``). ``hide_from_list(user)``: the user is counted in ``total_records`` (and
+  ``page_count``) of ``GET /users`` but left out of its pages, so a listing is shorter than its total (a page may be
+  shorter than ``page_size`` while a ``next_page_token`` follows).
+- ``rename_role(role, new_name)`` renames any role, built-ins included (e.g. a Member role named ``member``).
 - Expired tokens: 401 code 124 "Access token is expired."; unknown/revoked/absent: 401 code 124 "Invalid access
   token.".
 """
@@ -150,9 +164,9 @@ class ZoomSimulator(SimulatorBase):
 
     Control API (thread-safe; users may be named by id or email, groups/roles by id or name): ``add_user``,
     ``update_user``, ``set_status``, ``set_role``, ``accept_invitation``, ``remove_user``, ``add_group``,
-    ``add_group_member``, ``remove_group_member``, ``add_role``, ``revoke_tokens``, ``expire_page_tokens``; read
-    access: ``users``, ``user``, ``user_by_email``, ``groups``, ``group_by_name``, ``roles`` (id -> name), ``role``,
-    ``role_by_name``,
+    ``add_group_member``, ``remove_group_member``, ``add_role``, ``rename_role``, ``expire_invitation``,
+    ``omit_role_id``, ``hide_from_list``, ``revoke_tokens``, ``expire_page_tokens``; read access: ``users``,
+    ``user``, ``user_by_email``, ``groups``, ``group_by_name``, ``roles`` (id -> name), ``role``, ``role_by_name``,
     ``owner_id``, ``owner_email``, ``token_count``. Plain attributes: ``account_id``, ``client_id``,
     ``client_secret`` (rotate it), ``granted_scopes``, ``token_lifetime``, ``licensed_seats``,
     ``sso_create_enabled``, ``managed_domains``, ``other_account_emails``, ``page_size_max``.
@@ -315,6 +329,34 @@ class ZoomSimulator(SimulatorBase):
             rid = id or self._unique(f"role:{name}", self._roles)
             self._roles[rid] = {"id": rid, "name": name, "description": description, "_seq": self._next()}
             return rid
+
+    def rename_role(self, role: str, new_name: str) -> None:
+        """Rename a role (id or name), built-ins included (e.g. ``rename_role("Member", "member")``)."""
+        with self._lock:
+            rid = self._resolve_role(role)
+            other = self.role_by_name(new_name)
+            if other is not None and other["id"] != rid:
+                raise ValueError(f"role name already used: {new_name}")
+            self._roles[rid]["name"] = new_name
+
+    def expire_invitation(self, user: str) -> None:
+        """A pending user's invitation expires: GET/PATCH/DELETE /users/{userId} answer 400 code 1120 while the user
+        stays pending (still listed with ``status=pending``). See the module docstring."""
+        with self._lock:
+            record = self._users[self._resolve_user(user)]
+            if record["status"] != "pending":
+                raise ValueError(f"user is not pending: {user}")
+            record["_invite_expired"] = True
+
+    def omit_role_id(self, user: str, omit: bool = True) -> None:
+        """The user's rows in GET /users listings have no ``role_id`` key (``omit=False`` puts it back)."""
+        with self._lock:
+            self._users[self._resolve_user(user)]["_omit_role_id"] = omit
+
+    def hide_from_list(self, user: str, hidden: bool = True) -> None:
+        """The user is counted in GET /users ``total_records`` but missing from its pages (``hidden=False``: shown)."""
+        with self._lock:
+            self._users[self._resolve_user(user)]["_hidden"] = hidden
 
     def revoke_tokens(self) -> None:
         """Every access token minted so far becomes invalid (401 code 124)."""
@@ -503,6 +545,8 @@ class ZoomSimulator(SimulatorBase):
                 "group_ids": list(u["group_ids"]),
             }
         )
+        if u.get("_omit_role_id"):
+            del body["role_id"]
         return body
 
     def _full_json(self, u: dict[str, Any]) -> dict[str, Any]:
@@ -743,6 +787,15 @@ class ZoomSimulator(SimulatorBase):
             raise ApiError(zoom_error(404, 1001, f"User does not exist: {key}."))
         return self._users[uid]
 
+    def _invited_user(self, key: str) -> dict[str, Any]:
+        """``_user_or_404``, plus 400 code 1120 for a pending user whose invitation expired (GET/PATCH/DELETE)."""
+        user = self._user_or_404(key)
+        if user["status"] == "pending" and user.get("_invite_expired"):
+            raise ApiError(
+                zoom_error(400, 1120, "A valid invitation to join the Zoom account was not found for this user.")
+            )
+        return user
+
     def _group_or_404(self, gid: str) -> dict[str, Any]:
         if gid not in self._groups:
             raise ApiError(zoom_error(404, 4130, f"A group with this {gid} does not exist."))
@@ -807,7 +860,8 @@ class ZoomSimulator(SimulatorBase):
         if role_id:
             users = [u for u in users if u["role_id"] == role_id]
         page, fields = self._paginate(request, f"users:{status}:{role_id or ''}", users)
-        return Response(200, {**fields, "users": [self._list_json(u) for u in page]})
+        shown = [u for u in page if not u.get("_hidden")]  # hide_from_list(): counted, never listed
+        return Response(200, {**fields, "users": [self._list_json(u) for u in shown]})
 
     def _h_summary(self, request: Request) -> Response:
         users = list(self._users.values())
@@ -834,7 +888,7 @@ class ZoomSimulator(SimulatorBase):
         return Response(200, {"existed_email": existed})
 
     def _h_get_user(self, request: Request, userId: str) -> Response:
-        return Response(200, self._full_json(self._user_or_404(userId)))
+        return Response(200, self._full_json(self._invited_user(userId)))
 
     def _h_create_user(self, request: Request) -> Response:
         data = self._body(request)
@@ -883,7 +937,7 @@ class ZoomSimulator(SimulatorBase):
         return Response(201, {"id": uid, "first_name": first, "last_name": last, "email": email, "type": user_type})
 
     def _h_patch_user(self, request: Request, userId: str) -> Response:
-        user = self._user_or_404(userId)
+        user = self._invited_user(userId)
         data = self._body(request)
         forbidden = [k for k in _NOT_PATCHABLE if k in data]
         if forbidden:
@@ -952,7 +1006,7 @@ class ZoomSimulator(SimulatorBase):
         return Response(204)
 
     def _h_delete_user(self, request: Request, userId: str) -> Response:
-        user = self._user_or_404(userId)
+        user = self._invited_user(userId)
         action = request.query.get("action") or "disassociate"
         if action not in ("disassociate", "delete"):
             raise _validation("action")
