@@ -100,7 +100,7 @@ class FakeAuth:
         self.invalidations = 0
         self._token: str | None = None
 
-    def auth_headers(self) -> Mapping[str, str]:
+    def auth_headers(self, method: str, url: str) -> Mapping[str, str]:
         if self._token is None:
             self.mints += 1
             self._token = f"{SECRET}-{self.mints}"
@@ -491,19 +491,22 @@ def test_the_client_assertion_is_signed_with_the_keys_algorithm(key: Any, alg: s
     assert client.granted_scopes == {"okta.apps.read"}
 
 
-def test_okta_dpop_requirement_is_explained() -> None:
-    dpop: Scripted = (
+def test_okta_dpop_requirement_switches_to_dpop_proofs() -> None:
+    missing: Scripted = (
         400,
         {},
         {"error": "invalid_dpop_proof", "error_description": "The DPoP proof JWT header is missing."},
     )
-    adapter = ScriptedAdapter([dpop])
+    refused: Scripted = (400, {}, {"error": "invalid_dpop_proof", "error_description": "Bad proof."})
+    adapter = ScriptedAdapter([missing, refused])
     session = requests.Session()
     session.mount("https://", adapter)
     key = ec.generate_private_key(ec.SECP256R1())
     client = OktaClient("https://example.okta.com", "0oa1", OktaServiceApp("cid", _pem(key)), session=session)
-    with pytest.raises(AuthError, match="untick 'Require Demonstrating Proof of Possession"):
+    with pytest.raises(AuthError, match=r"invalid_dpop_proof \(Bad proof\.\)") as info:
         client.verify_credentials()
+    assert "DPoP" not in adapter.sent[0].headers and adapter.sent[1].headers["DPoP"]
+    assert adapter.sent[1].headers["DPoP"] not in str(info.value)
 
 
 def test_okta_invalid_scope_is_a_permission_error() -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import AuthError, PermissionDeniedError, SyncError
+
+# OktaClient.auth_mode -> how the okta.token check names the method in use.
+OKTA_AUTH_MODES = {
+    "api_token": "SSWS API token",
+    "private_key_jwt": "OAuth service app (private_key_jwt)",
+    "private_key_jwt+dpop": "OAuth service app (private_key_jwt, DPoP-bound tokens)",
+}
 
 # (granular scope, classic scope that covers it) for every Zoom call the sync makes.
 ZOOM_SCOPES: tuple[tuple[str, str], ...] = (
@@ -27,10 +34,11 @@ ZOOM_SCOPES: tuple[tuple[str, str], ...] = (
 
 
 class CheckableOkta(Protocol):
+    @property
+    def auth_mode(self) -> str: ...
     def verify_credentials(self) -> None: ...
     def get_app(self) -> Any: ...
-    def find_groups(self, refs: Iterable[str]) -> Any: ...
-    def get_user(self, id_or_login: str) -> Any: ...
+    def probe_scopes(self) -> dict[str, str | None]: ...
 
 
 class CheckableZoom(Protocol):
@@ -74,6 +82,11 @@ def check_state(state: CheckableState, table_name: str) -> Check:
 
 def check_okta(okta: CheckableOkta, app_id: str) -> list[Check]:
     def fix(exc: SyncError) -> str:
+        if isinstance(exc, AuthError) and exc.code in ("invalid_dpop_proof", "use_dpop_nonce"):
+            return (
+                "Okta refused the DPoP proof of the service app's token request: check that the function's clock "
+                "is right; if it persists, untick 'Require Demonstrating Proof of Possession (DPoP)' on the app."
+            )
         if isinstance(exc, AuthError):
             return "Create a new API token (or check the service app's client id and key) and update the secret."
         if isinstance(exc, PermissionDeniedError):
@@ -85,7 +98,7 @@ def check_okta(okta: CheckableOkta, app_id: str) -> list[Check]:
 
     def verify_okta() -> str:
         okta.verify_credentials()
-        return "Okta accepted the credential"
+        return f"Okta accepted the credential: {OKTA_AUTH_MODES.get(okta.auth_mode, okta.auth_mode)}"
 
     token = _try("okta.token", verify_okta, fix)
     if not token.ok:
@@ -104,9 +117,12 @@ def check_okta(okta: CheckableOkta, app_id: str) -> list[Check]:
         return fix(exc)
 
     def scopes() -> str:
-        okta.find_groups(["okta-zoom-sync-connection-check"])
-        okta.get_user("okta-zoom-sync-connection-check@invalid.example")
-        return "groups and users can be read"
+        refused = {scope: why for scope, why in okta.probe_scopes().items() if why}
+        if refused:
+            raise PermissionDeniedError(
+                "Okta refused: " + "; ".join(f"{scope}: {why}" for scope, why in refused.items()), api="okta"
+            )
+        return "apps, groups, users and the System Log can be read"
 
     return [token, _try("okta.app", app, app_fix), _try("okta.scopes", scopes, fix)]
 

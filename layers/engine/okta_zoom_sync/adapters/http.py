@@ -102,6 +102,8 @@ class RequestStats:
     api: str
     total: int = 0
     by_method: Counter[str] = field(default_factory=Counter)
+    # Okta's rate limits are per endpoint family ("bucket"), org-wide per minute (fact sheet §5b).
+    by_bucket: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     rate_limited: int = 0  # 429 answers
     token_renewals: int = 0  # 401 -> invalidate -> retry
@@ -109,10 +111,12 @@ class RequestStats:
     slept_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def count(self, method: str) -> None:
+    def count(self, method: str, bucket: str | None = None) -> None:
         with self._lock:
             self.total += 1
             self.by_method[method] += 1
+            if bucket is not None:
+                self.by_bucket[bucket] += 1
 
     def add(self, name: str, value: float = 1) -> None:
         with self._lock:
@@ -124,6 +128,7 @@ class RequestStats:
                 "api": self.api,
                 "total": self.total,
                 "by_method": dict(sorted(self.by_method.items())),
+                **({"by_bucket": dict(sorted(self.by_bucket.items()))} if self.by_bucket else {}),
                 "retries": self.retries,
                 "rate_limited": self.rate_limited,
                 "token_renewals": self.token_renewals,
@@ -140,12 +145,18 @@ class AuthProvider(Protocol):
         """Whether `invalidate()` can lead to a different credential (OAuth yes, a static token no)."""
         ...
 
-    def auth_headers(self) -> Mapping[str, str]:
-        """Headers carrying the credential; may mint a token (and raise AuthError) on first use."""
+    def auth_headers(self, method: str, url: str) -> Mapping[str, str]:
+        """Headers carrying the credential for a `method` request to `url` (a DPoP proof is bound to both);
+        may mint a token (and raise AuthError) on first use."""
         ...
 
     def invalidate(self) -> None:
         """Forget the cached token; the next `auth_headers()` mints a new one."""
+        ...
+
+    def accept_dpop_nonce(self, nonce: str) -> bool:
+        """The API answered `WWW-Authenticate: DPoP error="use_dpop_nonce"` with this `DPoP-Nonce`: True if
+        the provider will put it in its next proofs, so that the request is worth sending once more."""
         ...
 
 
@@ -283,8 +294,10 @@ class ApiTransport:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         stats: RequestStats | None = None,
+        bucket_of: Callable[[str, str], str] | None = None,
     ) -> None:
         self.api = api
+        self.bucket_of = bucket_of  # (method, path) -> the API's rate-limit bucket, for the request stats
         self.display = API_NAMES.get(api, api)
         self.base_url = require_https(base_url, setting_name)
         base = urlsplit(self.base_url)
@@ -296,6 +309,8 @@ class ApiTransport:
         self.stats = stats or RequestStats(api)
         self._throttle_until: float | None = None  # a retry.clock() value
         self._lock = threading.Lock()
+        # The latest `DPoP-Nonce` any answer carried (RFC 9449 §8): the token provider puts it in its proofs.
+        self.dpop_nonce: str | None = None
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -321,12 +336,13 @@ class ApiTransport:
         path = urlsplit(url).path
         policy = self.retry
         renewed = False
+        nonce_retried = False
         attempt = 0
         extra_headers: dict[str, str] = {}
         while True:
             attempt += 1
             self._wait_for_throttle()
-            auth_headers = dict(self.auth.auth_headers()) if self.auth else {}
+            auth_headers = dict(self.auth.auth_headers(method, url)) if self.auth else {}
             sent_headers = {
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
@@ -336,7 +352,7 @@ class ApiTransport:
             }
             secrets = _secrets(sent_headers, redact)
             started = policy.clock()
-            self.stats.count(method)
+            self.stats.count(method, self.bucket_of(method, path) if self.bucket_of else None)
             try:
                 response = self.session.request(
                     method,
@@ -360,6 +376,9 @@ class ApiTransport:
 
             status = response.status_code
             self._note_rate_headers(response)
+            nonce = _dpop_nonce(response)
+            if nonce:
+                self.dpop_nonce = nonce
             request_id = response.headers.get("X-Okta-Request-Id") or response.headers.get("x-zm-trackingid")
             if 200 <= status < 300:
                 self._log(method, path, attempt, started, status=status, request_id=request_id)
@@ -371,6 +390,18 @@ class ApiTransport:
             if request_id and self.api == "okta":
                 # Okta's SDK marks retries so Okta can correlate them with the first attempt.
                 extra_headers = {"X-Okta-Retry-For": request_id, "X-Okta-Retry-Count": str(attempt)}
+
+            if (
+                status in (400, 401)
+                and self.auth is not None
+                and not nonce_retried
+                and nonce
+                and _challenge_error(response) == "use_dpop_nonce"
+                and self.auth.accept_dpop_nonce(nonce)
+            ):
+                nonce_retried = True  # RFC 9449 §9: the same request once more, its proof carrying the nonce
+                attempt -= 1
+                continue
 
             if status == 401 and isinstance(error, AuthError):
                 if self.auth is None:
@@ -390,6 +421,8 @@ class ApiTransport:
 
             if status == 429:
                 self.stats.add("rate_limited")
+                if retry_after is None:
+                    retry_after = error.retry_after  # the parser read the wait from the body (Zoom's daily limit)
                 delay = retry_after if retry_after is not None else max(1.0, policy.backoff(attempt))
                 self._retry_or_raise(error, attempt, delay)
                 continue
@@ -553,12 +586,37 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+_AUTH_PARAM = re.compile(r'\b(error|error_description)\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+
+
+def _challenge_params(response: requests.Response) -> dict[str, str]:
+    """`error` and `error_description` of the WWW-Authenticate challenge (Bearer or DPoP), if any."""
+    params: dict[str, str] = {}
+    for name, value in _AUTH_PARAM.findall(response.headers.get("WWW-Authenticate") or ""):
+        params.setdefault(name.lower(), value.replace('\\"', '"'))
+    return params
+
+
+def _challenge_error(response: requests.Response) -> str | None:
+    return _challenge_params(response).get("error")
+
+
+def _dpop_nonce(response: requests.Response) -> str | None:
+    value = (response.headers.get("DPoP-Nonce") or "").strip().strip('"')
+    return value or None
+
+
 def _decode(response: requests.Response, secrets: list[str]) -> Any:
-    """The error body, scrubbed of the request's credentials, as JSON if it parses, else text."""
+    """The error body, scrubbed of the request's credentials, as JSON if it parses, else text. An empty body
+    (Okta's DPoP proof errors) is described by the WWW-Authenticate challenge's error, if there is one."""
     try:
         text = response.content.decode(response.encoding or "utf-8", errors="replace")
     except LookupError:
         text = response.content.decode("utf-8", errors="replace")
+    if not text.strip():
+        params = _challenge_params(response)
+        if params.get("error"):
+            text = params["error"] + (f" ({params['error_description']})" if params.get("error_description") else "")
     text = redact(text, secrets)
     try:
         return _json.loads(text)

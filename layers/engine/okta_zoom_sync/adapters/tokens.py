@@ -8,6 +8,14 @@ error parser for the OAuth error shape `{"error","error_description"}`.
 Token-endpoint errors are mapped here (429 and 5xx still go through `errors.classify_*`): the OAuth
 `error` string names what is wrong with the credential rather than the request, so a 400
 `invalid_client` is an AuthError and an `invalid_scope` a PermissionDeniedError.
+
+DPoP (RFC 9449): an Okta service app may require DPoP-bound tokens ("Require Demonstrating Proof of
+Possession (DPoP) header in token requests", on by default for new API service apps). The first token
+request goes without a proof; if Okta answers `invalid_dpop_proof` (the DPoP header is missing), the
+provider switches to DPoP for good: each mint then signs proofs with a fresh ephemeral key
+(`dpop.DPoPKey`, never the client-assertion key), answers `use_dpop_nonce` with the `DPoP-Nonce` Okta
+sent (at most `DPOP_NONCE_RETRIES` times, each with a fresh proof and client assertion), and every API
+request carries `Authorization: DPoP <token>` plus a proof of its own (`auth_headers(method, url)`).
 """
 
 from __future__ import annotations
@@ -33,15 +41,13 @@ from ..errors import (
 )
 from ..observability import logger
 from ..secrets import load_private_key
+from .dpop import DPoPKey
 from .http import ApiTransport, okta_error, zoom_error
 
 RENEW_BEFORE = 300.0  # re-mint five minutes before expiry
 ASSERTION_LIFETIME = 300  # seconds; Okta accepts at most one hour
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-DPOP_HINT = (
-    "this client does not send DPoP proofs: untick 'Require Demonstrating Proof of Possession (DPoP)' "
-    "on the Okta API service app"
-)
+DPOP_NONCE_RETRIES = 2  # use_dpop_nonce answers followed per mint (Okta's SDK retries twice too)
 OKTA_PERMISSION_ERRORS = frozenset({"invalid_scope", "access_denied", "insufficient_scope"})
 
 
@@ -55,11 +61,14 @@ class StaticToken:
             raise InvalidSecretError("the API token is empty")
         self._header = f"{scheme} {token}"
 
-    def auth_headers(self) -> Mapping[str, str]:
+    def auth_headers(self, method: str, url: str) -> Mapping[str, str]:
         return {"Authorization": self._header}
 
     def invalidate(self) -> None:
         return None
+
+    def accept_dpop_nonce(self, nonce: str) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return "StaticToken(<redacted>)"
@@ -71,6 +80,7 @@ class MintedToken:
     token_type: str
     expires_in: float
     scope: str
+    dpop_key: DPoPKey | None = None  # set for a DPoP-bound token: the key it is bound to
 
     def __repr__(self) -> str:
         return f"MintedToken(type={self.token_type!r}, expires_in={self.expires_in}, scope={self.scope!r})"
@@ -88,6 +98,7 @@ class CachedOAuthToken(ABC):
         self._lock = threading.Lock()
         self.mints = 0
         self.granted_scope: str | None = None
+        self._resource_nonce: str | None = None  # a DPoP-Nonce an API answered with (RFC 9449 §9)
 
     @abstractmethod
     def _mint(self) -> MintedToken: ...
@@ -109,13 +120,30 @@ class CachedOAuthToken(ABC):
                 )
             return self._token
 
-    def auth_headers(self) -> Mapping[str, str]:
+    def auth_headers(self, method: str, url: str) -> Mapping[str, str]:
         token = self.token()
-        return {"Authorization": f"Bearer {token.access_token}"}
+        if token.dpop_key is None:
+            return {"Authorization": f"Bearer {token.access_token}"}
+        proof = token.dpop_key.proof(
+            method,
+            url,
+            now=self.transport.retry.wall_clock(),
+            access_token=token.access_token,
+            nonce=self._resource_nonce,
+        )
+        return {"Authorization": f"DPoP {token.access_token}", "DPoP": proof}
 
     def invalidate(self) -> None:
         with self._lock:
             self._token = None
+
+    def accept_dpop_nonce(self, nonce: str) -> bool:
+        """An API asked for a DPoP nonce: keep it for the next proofs; True if the request is worth retrying."""
+        with self._lock:
+            if self._token is None or self._token.dpop_key is None or nonce == self._resource_nonce:
+                return False
+            self._resource_nonce = nonce
+            return True
 
     def _parse(self, body: Any) -> MintedToken:
         display = self.transport.display
@@ -150,15 +178,14 @@ def okta_token_error(status: int, body: Any, retry_after: float | None) -> ApiEr
     if status == 429 or status >= 500:
         return classify_okta(status, error, description, retry_after)
     text = f"Okta rejected the service app's token request: {error}" + (f" ({description})" if description else "")
-    if error in ("invalid_dpop_proof", "use_dpop_nonce"):
-        return AuthError(f"{text}; {DPOP_HINT}", api="okta", code=error, status=status)
     if error in OKTA_PERMISSION_ERRORS:
         return PermissionDeniedError(text, api="okta", code=error, status=status)
     return AuthError(text, api="okta", code=error, status=status)
 
 
 class OktaPrivateKeyJwtToken(CachedOAuthToken):
-    """Access tokens for an Okta API service app (client credentials, private_key_jwt)."""
+    """Access tokens for an Okta API service app (client credentials, private_key_jwt), DPoP-bound when
+    Okta requires it (see the module docstring)."""
 
     def __init__(
         self,
@@ -177,6 +204,7 @@ class OktaPrivateKeyJwtToken(CachedOAuthToken):
         self.scopes = scopes
         self._key, self.algorithm = load_private_key(private_key_pem)
         self.token_url = transport.base_url + "/oauth2/v1/token"
+        self.dpop = False  # becomes True for good once Okta asks this app for DPoP proofs
 
     def client_assertion(self) -> str:
         now = int(self.transport.retry.wall_clock())
@@ -192,7 +220,50 @@ class OktaPrivateKeyJwtToken(CachedOAuthToken):
         return jwt.encode(claims, self._key, algorithm=self.algorithm, headers=headers)
 
     def _mint(self) -> MintedToken:
+        if not self.dpop:
+            try:
+                token = self._request_token(None, None)
+            except AuthError as exc:
+                if exc.code != "invalid_dpop_proof":
+                    raise
+                # "The DPoP proof JWT header is missing": the app requires DPoP-bound tokens.
+                self.dpop = True
+                logger.info("okta_dpop_required", extra={"api": "okta", "hint": "minting DPoP-bound tokens"})
+            else:
+                if token.token_type.lower() == "dpop":
+                    raise AuthError(
+                        "Okta issued a DPoP-bound token to a request without a DPoP proof",
+                        api="okta",
+                        code="dpop_token",
+                    )
+                return token
+        return self._mint_dpop()
+
+    def _mint_dpop(self) -> MintedToken:
+        key = DPoPKey()  # a fresh key per token: the token is bound to it
+        nonce = self.transport.dpop_nonce  # the latest nonce Okta handed out, if any (valid for days)
+        retries = 0
+        while True:
+            try:
+                token = self._request_token(key, nonce)
+            except AuthError as exc:
+                fresh = self.transport.dpop_nonce
+                if exc.code != "use_dpop_nonce" or retries >= DPOP_NONCE_RETRIES or not fresh or fresh == nonce:
+                    raise
+                retries += 1
+                nonce = fresh
+                continue
+            if token.token_type.lower() != "dpop":
+                return token  # a Bearer token after all: the proof's key is not needed
+            return MintedToken(token.access_token, token.token_type, token.expires_in, token.scope, dpop_key=key)
+
+    def _request_token(self, key: DPoPKey | None, nonce: str | None) -> MintedToken:
+        """One token request: a fresh client assertion and, with `key`, a fresh DPoP proof."""
         assertion = self.client_assertion()
+        headers: dict[str, str] = {}
+        if key is not None:
+            now = self.transport.retry.wall_clock()
+            headers["DPoP"] = key.proof("POST", self.token_url, now=now, nonce=nonce)
         body = self.transport.request_json(
             "POST",
             "/oauth2/v1/token",
@@ -202,12 +273,10 @@ class OktaPrivateKeyJwtToken(CachedOAuthToken):
                 "client_assertion_type": JWT_BEARER,
                 "client_assertion": assertion,
             },
-            redact=(assertion,),
+            headers=headers,
+            redact=(assertion, *headers.values()),
         )
-        token = self._parse(body)
-        if token.token_type.lower() == "dpop":
-            raise AuthError(f"Okta issued a DPoP-bound token; {DPOP_HINT}", api="okta", code="dpop_token")
-        return token
+        return self._parse(body)
 
 
 # ---------------------------------------------------------------------------------------------
