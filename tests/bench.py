@@ -3,8 +3,10 @@
 An organisation of N assigned users (default 2,000), already in sync, then:
   - a full run,
   - a no-change incremental run,
-  - an incremental run after ten users changed in Okta.
-For each: Okta and Zoom requests, Zoom writes, wall time; with --memory, the Python heap's peak (tracemalloc).
+  - an incremental run after ten users changed in Okta,
+  - an incremental run after 120 membership changes in a group that matters to no rule and no assignment.
+For each: Okta and Zoom requests, Okta requests in the `/api/v1/apps*` bucket (100 a minute for the whole org,
+half of it per token) and the other Okta buckets, Zoom writes, wall time; with --memory, the Python heap's peak.
 """
 
 from __future__ import annotations
@@ -52,11 +54,14 @@ def main() -> int:
             wall = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1] if args.memory else 0
             tracemalloc.stop()
+            buckets = result["requests"].get("okta", {}).get("by_bucket", {})
             rows.append(
                 (
                     label,
                     result["status"],
                     okta.request_count(),
+                    buckets.get("/api/v1/apps*", 0),
+                    ", ".join(f"{k} {v}" for k, v in sorted(buckets.items()) if k != "/api/v1/apps*") or "-",
                     zoom.request_count(),
                     zoom.write_count(),
                     sum(result["applied"].values()),
@@ -75,14 +80,21 @@ def main() -> int:
             okta.update_profile(uid, firstName="Changed")
         measure(f"incremental, {args.changed} users changed", {"mode": "incremental"})
         measure(f"full run, after {args.changed} changes", {"mode": "full"})
+        club = okta.add_group("Book Club")
+        for uid in ids[:120]:
+            okta.add_member(club, uid)
+        measure("incremental, 120 unrelated memberships", {"mode": "incremental"})
 
-    header = ("run", "status", "Okta req", "Zoom req", "Zoom writes", "applied", "wall s", "peak MiB")
-    widths = (40, 10, 9, 9, 12, 8, 8, 9)
+    header = (
+        "run", "status", "Okta req", "apps*", "other Okta buckets", "Zoom req", "Zoom writes", "applied", "wall s",
+        "peak MiB",
+    )  # fmt: skip
+    widths = (40, 10, 9, 6, 58, 9, 12, 8, 8, 9)
     print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
-        peak = f"{row[7]:.1f}" if args.memory else "-"
-        cells = [row[0], row[1], str(row[2]), str(row[3]), str(row[4]), str(row[5]), f"{row[6]:.2f}", peak]
+        peak = f"{row[9]:.1f}" if args.memory else "-"
+        cells = [*(str(c) for c in row[:8]), f"{row[8]:.2f}", peak]
         print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
     return 0
 

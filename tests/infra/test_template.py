@@ -53,6 +53,7 @@ METRICS = {
     "RunSkipped",
     "OperationsApplied",
     "OperationsFailed",
+    "OperationsHeld",
     "RunDurationMs",
 }
 STATE_TABLE_ACTIONS = {
@@ -483,17 +484,22 @@ def test_alarm_topic_and_conditional_email_subscription(template: dict[str, Any]
 def test_run_outcome_alarms_use_the_contract_metrics(template: dict[str, Any]) -> None:
     by_metric = alarms_by_metric(template)
     custom = {name: alarm for name, alarm in by_metric.items() if alarm["Namespace"] == NAMESPACE}
-    assert set(custom) == {"RunFailed", "OperationsFailed", "RunBlocked", "RunSucceeded"}
+    assert set(custom) == {"RunFailed", "OperationsFailed", "OperationsHeld", "RunSucceeded"}
     assert set(custom) <= METRICS
     for alarm in custom.values():
         assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
-        assert alarm["Statistic"] == "Sum"
-    for name in ("RunFailed", "OperationsFailed", "RunBlocked"):
+    for name in ("RunFailed", "OperationsFailed", "OperationsHeld"):
         alarm = custom[name]
         assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["Period"] == 300
-        assert alarm["TreatMissingData"] == "notBreaching"
+    for name in ("RunFailed", "OperationsFailed"):
+        assert custom[name]["Statistic"] == "Sum"
+        assert custom[name]["TreatMissingData"] == "notBreaching"
+    # Every run reports how many operations are still held: the alarm clears only when a run says none are,
+    # never because no run reported (a skipped or failed run leaves it as it is).
+    assert custom["OperationsHeld"]["Statistic"] == "Maximum"
+    assert custom["OperationsHeld"]["TreatMissingData"] == "ignore"
 
 
 def test_no_successful_run_alarm_treats_silence_as_failure(template: dict[str, Any]) -> None:

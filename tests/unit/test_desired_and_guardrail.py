@@ -7,6 +7,7 @@ from okta_zoom_sync.desired import desired_user
 from okta_zoom_sync.guardrail import apply_guardrail, deprovision_limit
 from okta_zoom_sync.model import (
     MEMBER_ROLE,
+    Change,
     DesiredState,
     OktaAssignment,
     OktaGroupRef,
@@ -108,3 +109,30 @@ def test_guardrail_holds_only_deprovisions_and_force_releases() -> None:
     assert [op.held for op in held.operations] == [True] * 4 + [False]
     forced, decision = apply_guardrail(deprovisions(4), limits, force=True, managed_base=100)
     assert not decision.held and not any(op.held for op in forced.operations)
+
+
+def _license_change(okta_id: str, old: int, new: int) -> UserPlan:
+    op = Operation(OpKind.LICENSE, f"{okta_id}@acme.com", okta_id, f"z{okta_id}", (Change("type", old, new),))
+    return UserPlan(op.email, okta_id, op.zoom_id, (op,))
+
+
+def test_license_downgrades_above_the_brake_are_held_and_force_lets_them_through() -> None:
+    # Given 4 licensed users about to be downgraded to Basic and 1 upgrade, with at most 3 downgrades a run
+    users = (*(_license_change(f"00u{i}", 2, 1) for i in range(4)), _license_change("00u9", 1, 2))
+    plan = Plan(users=users, unmanaged=0, managed=100)
+    brake = MaxDeprovisions(count=3, percent=100)
+    # When the guardrail runs
+    held, decision = apply_guardrail(plan, brake, force=False, managed_base=100, downgrade_limits=brake)
+    # Then every downgrade is held, the upgrade is not, and the reason names the key
+    assert decision.downgrades_held and decision.any_held and not decision.held
+    assert [op.held for op in held.operations] == [True, True, True, True, False]
+    assert "max_license_downgrades" in (decision.downgrade_reason or "")
+    # And with force nothing is held
+    forced, forced_decision = apply_guardrail(plan, brake, force=True, managed_base=100, downgrade_limits=brake)
+    assert not any(op.held for op in forced.operations) and not forced_decision.any_held
+
+
+def test_a_downgrade_is_a_change_to_a_lower_tier() -> None:
+    ranks = {(2, 1): True, (2, 4): True, (1, 4): True, (1, 2): False, (4, 1): False, (1, 1): False}
+    for (old, new), downgrade in ranks.items():
+        assert _license_change("00u1", old, new).operations[0].is_license_downgrade is downgrade, (old, new)

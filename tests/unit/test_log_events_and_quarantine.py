@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from okta_zoom_sync.applier import OperationResult, Outcome
-from okta_zoom_sync.log_events import affected_by
+from okta_zoom_sync.log_events import RELEVANT_EVENTS, affected_by
 from okta_zoom_sync.model import FailureRecord, Operation, OpKind, Plan, UserPlan
 from okta_zoom_sync.quarantine import hold_quarantined, retry_delay, settle_failures
 
@@ -37,9 +37,29 @@ def test_lifecycle_profile_and_group_membership_events_name_the_user() -> None:
         event("user.lifecycle.suspend", ("User", "00u1")),
         event("user.account.update_profile", ("User", "00u2")),
         event("group.user_membership.add", ("User", "00u3"), ("UserGroup", "00g1")),
+        event("group.user_membership.remove", ("User", "00u5"), ("UserGroup", "00g1")),
         event("user.session.start", ("User", "00u4")),  # not relevant
     ]
-    assert affected_by(events, APP).users == {"00u1", "00u2", "00u3"}
+    affected = affected_by(events, APP)
+    assert affected.users == {"00u1", "00u2"}
+    # Membership changes are kept by group: they matter only for groups assigned to the app or named by a rule.
+    assert affected.memberships == {"00g1": {"00u3", "00u5"}}
+
+
+def test_a_restored_app_membership_counts_like_an_added_one() -> None:
+    events = [event("application.user_membership.restore", ("AppInstance", APP), ("User", "00uR"))]
+    assert affected_by(events, APP).users == {"00uR"}
+    assert "application.user_membership.restore" in RELEVANT_EVENTS
+
+
+def test_group_assignment_events_say_which_groups_the_app_gained_and_lost() -> None:
+    events = [
+        event("group.application_assignment.add", ("UserGroup", "00gA"), ("AppInstance", APP)),
+        event("group.application_assignment.remove", ("UserGroup", "00gB"), ("AppInstance", APP)),
+        event("group.application_assignment.add", ("UserGroup", "00gC"), ("AppInstance", "0oaOther")),
+    ]
+    affected = affected_by(events, APP)
+    assert affected.groups_assigned == {"00gA"} and affected.groups_unassigned == {"00gB"}
 
 
 def test_group_assignment_to_the_app_affects_its_members_and_app_changes_mean_everything() -> None:

@@ -138,10 +138,91 @@ def test_managed_domain_user_without_assignment_is_deprovisioned() -> None:
 
 
 def test_pending_managed_user_has_its_invitation_withdrawn() -> None:
+    # Given an invitation in a managed domain with no Okta assignment
     policy = Policy(managed_domains=["acme.com"])  # type: ignore[arg-type]
+    # When planning
     p = plan([], [have(None, "inv@acme.com", status="pending")], {}, policy, NOW)
+    # Then it is deleted: Zoom refuses to disassociate a managed-domain user (code 1107)
+    assert kinds(p) == ["delete"]
+    assert p.operations[0].new_value("action") == "delete"
+
+
+def test_pending_user_listed_without_id_is_found_by_its_link_email_and_withdrawn_when_unassigned() -> None:
+    # Given a pending invitation the sync made (linked), which Zoom lists without an id, and no assignment
+    links = {"00u1": Link("00u1", "zpend", "Ann@Acme.com ")}
+    actual = [have(None, "ann@acme.com", status="pending")]
+    # When a full plan runs
+    p = plan([], actual, links, Policy(), NOW)
+    # Then the invitation is withdrawn (disassociated: the domain is not managed), by email
     assert kinds(p) == ["delete"]
     assert p.operations[0].new_value("action") == "disassociate"
+    assert p.operations[0].okta_id == "00u1" and p.unmanaged == 0
+
+
+def test_pending_linked_user_still_assigned_is_left_alone() -> None:
+    links = {"00u1": Link("00u1", "zpend", "ann@acme.com")}
+    p = plan([want()], [have(None, "ann@acme.com", status="pending")], links, Policy(), NOW)
+    assert p.operations == ()
+
+
+LINKED = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+
+
+def test_role_names_compare_case_insensitively_when_deactivating() -> None:
+    # Given Zoom names the Member role in lower case
+    p = plan([want(state=DesiredState.INACTIVE)], [have(role="member")], LINKED, Policy(), NOW)
+    # Then deactivating needs no role change (a "member" -> "Member" removal would fail with code 300)
+    assert kinds(p) == ["deactivate"]
+
+
+def test_a_rule_naming_member_in_lower_case_is_the_member_role() -> None:
+    policy = Policy(role_rules=[{"group": "g", "role": "member"}])  # type: ignore[arg-type]
+    p = plan([want(role="member")], [have(role="Member")], LINKED, policy, NOW)
+    assert p.operations == ()
+    created = plan([want(role="member")], [], {}, policy, NOW)
+    assert kinds(created) == ["create"]
+
+
+def test_a_user_whose_role_zoom_did_not_give_is_never_changed() -> None:
+    # Given a Zoom user listed without a role (it might be the Owner), in a managed domain, not assigned
+    policy = Policy(managed_domains=["acme.com"])  # type: ignore[arg-type]
+    p = plan([], [have("z9", "who@acme.com", role=None)], {}, policy, NOW)
+    # Then it is left alone and the plan says why
+    assert p.operations == () and p.unmanaged == 1
+    assert any("did not give" in note for note in p.notes)
+    # and an assigned user with that email is not updated either
+    q = plan([want(email="who@acme.com", first_name="New")], [have("z9", "who@acme.com", role=None)], {}, policy, NOW)
+    assert q.operations == ()
+
+
+def test_emails_are_trimmed_before_they_are_compared() -> None:
+    p = plan([want(email="ann@acme.com")], [have(email=" Ann@Acme.com ")], {}, Policy(), NOW)
+    assert "create" not in kinds(p) and "email" not in kinds(p)
+
+
+def test_the_admin_role_taken_away_to_deactivate_is_remembered_and_given_back_on_reactivation() -> None:
+    # Given an Admin who is suspended in Okta
+    p = plan([want(state=DesiredState.INACTIVE)], [have(role=ADMIN_ROLE)], LINKED, Policy(), NOW)
+    # Then the role is stripped first and remembered on both operations
+    assert kinds(p) == ["role", "deactivate"]
+    assert all(op.new_value("restore_role") == ADMIN_ROLE for op in p.operations)
+    # When they are unsuspended, with no role rule deciding their role
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com", NOW.isoformat(), restore_role=ADMIN_ROLE)}
+    back = plan([want()], [have(status="inactive", role=MEMBER_ROLE)], links, Policy(), NOW)
+    # Then they are reactivated and get the Admin role back (and the link forgets it)
+    assert kinds(back) == ["reactivate", "role"]
+    role = back.operations[1]
+    assert role.new_value("role") == ADMIN_ROLE and role.new_value("restore_role") is None
+
+
+def test_a_role_rule_decides_the_role_after_reactivation_instead_of_the_remembered_one() -> None:
+    policy = Policy(role_rules=[{"group": "g", "role": "Admin"}])  # type: ignore[arg-type]
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com", NOW.isoformat(), restore_role="Auditor")}
+    p = plan([want(role=MEMBER_ROLE)], [have(status="inactive")], links, policy, NOW)
+    # "Auditor" is not a role the rules manage, and the user matches no rule: it is given back
+    assert kinds(p) == ["reactivate", "role"]
+    q = plan([want(role="Admin")], [have(status="inactive")], links, policy, NOW)
+    assert [op.new_value("role") for op in q.operations if op.op.value == "role"] == ["Admin"]
 
 
 def test_delete_policy_deletes_only_after_delete_after_days() -> None:

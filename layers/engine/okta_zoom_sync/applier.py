@@ -7,8 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import ZOOM_EMAIL_USED, ApiError, AuthError, ConflictError, StateError, SyncError
-from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan
+from .errors import (
+    ZOOM_EMAIL_USED,
+    ZOOM_MANAGED_DOMAIN_USER,
+    ApiError,
+    AuthError,
+    ConflictError,
+    PermanentError,
+    StateError,
+    SyncError,
+)
+from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
 from .observability import logger
 from .ports import StateStore, ZoomReader, ZoomWriter
 
@@ -17,7 +26,7 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
     SKIPPED = "skipped"  # an earlier operation of the same user failed
-    HELD = "held"  # held by max_deprovisions
+    HELD = "held"  # held by a brake (max_deprovisions, max_license_downgrades)
     DEFERRED = "deferred"  # the run's time ran out before this user: the next run carries on
     PLANNED = "planned"  # dry run
 
@@ -152,26 +161,29 @@ class Applier(Executor):
                 self._link(op, target, email=new_email)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target)
+                self._link(op, target, restore_role=_restore_role(op))
             case OpKind.UPDATE:
                 self.writer.update_user(target, {c.field: c.new for c in op.changes})
             case OpKind.LICENSE:
                 self.writer.update_user(target, {"type": op.new_value("type")})
             case OpKind.ROLE:
                 change = op.changes[0]
-                if change.new == MEMBER_ROLE:
+                if same_role(str(change.new), MEMBER_ROLE):
                     self.writer.remove_role(target, str(change.old))
                 else:
                     self.writer.assign_role(target, str(change.new))
+                if _has(op, RESTORE_ROLE):
+                    # A role taken away to deactivate (remembered) or given back (forgotten).
+                    self._link(op, target, restore_role=_restore_role(op))
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
                 self.writer.remove_from_group(target, str(op.changes[0].old))
             case OpKind.DEACTIVATE:
                 self.writer.set_status(target, "deactivate")
-                self._link(op, target, deactivated_at=self.clock().isoformat())
+                self._link(op, target, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
             case OpKind.DELETE:
-                self.writer.delete_user(target, str(op.new_value("action")))
+                self._delete(op, target)
                 if op.okta_id is not None:
                     self.state.delete_link(op.okta_id)
         return zoom_id
@@ -195,9 +207,43 @@ class Applier(Executor):
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
 
+    def _delete(self, op: Operation, target: str) -> None:
+        action = str(op.new_value("action"))
+        try:
+            self.writer.delete_user(target, action)
+        except PermanentError as exc:
+            # Zoom refuses to disassociate a managed-domain user (1107). A pending invitation holds no data:
+            # withdraw it by deleting it instead. (Active users are only ever deleted as the policy says.)
+            pending = op.old_value("status") == ZoomStatus.PENDING
+            if not (pending and action == "disassociate" and exc.code == str(ZOOM_MANAGED_DOMAIN_USER)):
+                raise
+            logger.info("invitation in a managed domain: deleting it instead", extra={"email": op.email})
+            self.writer.delete_user(target, "delete")
+
     def _link(
-        self, op: Operation, zoom_id: str, *, email: str | None = None, deactivated_at: str | None = None
+        self,
+        op: Operation,
+        zoom_id: str,
+        *,
+        email: str | None = None,
+        deactivated_at: str | None = None,
+        restore_role: str | None = None,
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at))
+        self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at, restore_role))
+
+
+RESTORE_ROLE = "restore_role"  # the planner's change naming a role to give back on reactivation
+
+
+def _has(op: Operation, name: str) -> bool:
+    return any(change.field == name for change in op.changes)
+
+
+def _restore_role(op: Operation) -> str | None:
+    """The role to remember in the user's link after this operation (None: nothing to give back)."""
+    if not _has(op, RESTORE_ROLE):
+        return None
+    value = op.new_value(RESTORE_ROLE)
+    return str(value) if value else None

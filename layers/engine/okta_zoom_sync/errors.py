@@ -6,7 +6,7 @@ the retry policy, the applier and the result never look at raw status codes agai
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 
 class SyncError(Exception):
@@ -68,18 +68,11 @@ class ApiError(SyncError):
         self.retry_after = retry_after
 
 
-class IncompleteReadError(SyncError):
-    """A collection failed part way through, for good (after retries); `items` holds what was read.
+class CursorRefusedError(SyncError):
+    """The saved System Log cursor cannot be followed (another org URL, other event types, refused by Okta):
+    the incremental sync starts again with a full reconcile and a new cursor."""
 
-    The engine then acts on what it has, but never deprovisions: a user missing from a partial list is
-    not a user who left."""
-
-    code = "incomplete_read"
-
-    def __init__(self, message: str, *, items: list[Any], cause: ApiError) -> None:
-        super().__init__(f"{message}: {cause.message}", status=cause.status)
-        self.items = items
-        self.cause = cause
+    code = "cursor_refused"
 
 
 class RetryableError(ApiError):
@@ -116,19 +109,32 @@ class PermanentError(ApiError):
     """Anything else: the same request would fail the same way again."""
 
 
+def seconds_to_utc_midnight(now: datetime | None = None) -> float:
+    moment = now or datetime.now(UTC)
+    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
+    return (midnight - moment).total_seconds()
+
+
 # Zoom error codes, from the Zoom API fact sheet.
 ZOOM_LICENSE_CODES = frozenset({2033, 2034, 2038, 3412})
 ZOOM_MISSING_SCOPE_CODES = frozenset({4700, 4711})
 ZOOM_INVALID_TOKEN_CODE = 124
 ZOOM_USER_NOT_FOUND = 1001
+ZOOM_USER_NOT_IN_ACCOUNT = 1010  # "User not found on this account" (also "group not in this account")
 ZOOM_EMAIL_USED = 1005
 ZOOM_GROUP_NOT_FOUND = 4130
 ZOOM_MEMBER_NOT_IN_GROUP = 4131
+ZOOM_INVITATION_EXPIRED = 1120
+ZOOM_MANAGED_DOMAIN_USER = 1107  # a managed-domain user cannot be disassociated: delete it
 
 
 def classify_zoom(status: int, code: int | None, message: str, retry_after: float | None = None) -> ApiError:
     text = f"Zoom API {status}" + (f" code {code}" if code is not None else "") + f": {message}"
     code_s = str(code) if code is not None else str(status)
+    if status == 429 and retry_after is None and "daily" in message.casefold():
+        # A daily quota is spent: it comes back at 00:00 UTC ("You may resume these requests at GMT 00:00:00"),
+        # so waiting a second and trying again only spends more of it.
+        retry_after = seconds_to_utc_midnight()
     if status == 429:
         return RateLimitedError(text, api="zoom", code=code_s, status=status, retry_after=retry_after)
     if status >= 500:
@@ -155,6 +161,9 @@ def classify_okta(status: int, code: str | None, summary: str, retry_after: floa
         return RateLimitedError(text, api="okta", code=code_s, status=status, retry_after=retry_after)
     if status >= 500:
         return RetryableError(text, api="okta", code=code_s, status=status, retry_after=retry_after)
+    if code == "E0000015":
+        # "Feature not enabled / no permission": the credential is fine; the org or the token lacks a feature.
+        return PermissionDeniedError(text, api="okta", code=code_s, status=status)
     if status == 401 or code == "E0000011":
         return AuthError(text, api="okta", code=code_s, status=status)
     if status == 403:

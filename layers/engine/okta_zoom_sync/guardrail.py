@@ -1,11 +1,12 @@
-"""max_deprovisions: hold every deprovision of a run that would take away too much access at once."""
+"""The brakes: hold every deprovision (max_deprovisions) or every license downgrade (max_license_downgrades) of a
+run that would take away too much at once. Pure: a plan in, the plan with held operations out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 from .model import Plan, UserPlan
-from .policy import MaxDeprovisions
+from .policy import Brake
 
 
 @dataclass(frozen=True)
@@ -14,34 +15,91 @@ class GuardrailDecision:
     limit: int
     held: bool
     reason: str | None
+    downgrades: int = 0
+    downgrade_limit: int = 0
+    downgrades_held: bool = False
+    downgrade_reason: str | None = None
+
+    @property
+    def any_held(self) -> bool:
+        return self.held or self.downgrades_held
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(r for r in (self.reason, self.downgrade_reason) if r)
 
 
-def deprovision_limit(limits: MaxDeprovisions, managed: int) -> int:
-    """The most deprovisions one run may make: the smaller of the two limits.
+def deprovision_limit(limits: Brake, managed: int) -> int:
+    """The most operations of a kind one run may make: the smaller of the two limits.
 
     The percent limit never goes below one user, so that a small organisation can still offboard
-    one person per run without `force`.
+    one person (or downgrade one license) per run without `force`.
     """
     by_percent = max(1, managed * limits.percent // 100)
     return min(limits.count, by_percent)
 
 
+def _exceeded(what: str, key: str, found: int, limits: Brake, managed_base: int) -> str:
+    limit = deprovision_limit(limits, managed_base)
+    return (
+        f"{found} {what} exceed {key} (count {limits.count}, "
+        f"percent {limits.percent}% of {managed_base} managed users, so at most {limit} per run)"
+    )
+
+
 def apply_guardrail(
-    plan: Plan, limits: MaxDeprovisions, *, force: bool, managed_base: int
+    plan: Plan,
+    limits: Brake,
+    *,
+    force: bool,
+    managed_base: int,
+    downgrade_limits: Brake | None = None,
 ) -> tuple[Plan, GuardrailDecision]:
     deprovisions = sum(1 for user in plan.users if user.deprovision)
     limit = deprovision_limit(limits, managed_base)
-    if deprovisions <= limit:
-        return plan, GuardrailDecision(deprovisions, limit, held=False, reason=None)
-    reason = (
-        f"{deprovisions} deprovisions exceed max_deprovisions (count {limits.count}, "
-        f"percent {limits.percent}% of {managed_base} managed users, so at most {limit} per run)"
-    )
+    downgrades = sum(1 for user in plan.users for op in user.operations if op.is_license_downgrade and not op.held)
+    downgrade_limit = deprovision_limit(downgrade_limits, managed_base) if downgrade_limits else downgrades
+    reason = downgrade_reason = None
+    hold_deprovisions = deprovisions > limit
+    hold_downgrades = downgrades > downgrade_limit
+    if hold_deprovisions:
+        reason = _exceeded("deprovisions", "max_deprovisions", deprovisions, limits, managed_base)
+    if hold_downgrades and downgrade_limits is not None:
+        downgrade_reason = _exceeded(
+            "license downgrades", "max_license_downgrades", downgrades, downgrade_limits, managed_base
+        )
     if force:
-        return plan, GuardrailDecision(deprovisions, limit, held=False, reason=reason + "; released by force")
-    users = tuple(_hold(user) if user.deprovision else user for user in plan.users)
-    return replace(plan, users=users), GuardrailDecision(deprovisions, limit, held=True, reason=reason)
+        released = "; released by force"
+        decision = GuardrailDecision(
+            deprovisions,
+            limit,
+            False,
+            reason + released if reason else None,
+            downgrades,
+            downgrade_limit,
+            False,
+            downgrade_reason + released if downgrade_reason else None,
+        )
+        return plan, decision
+    users = tuple(_hold(user, hold_deprovisions, hold_downgrades) for user in plan.users)
+    decision = GuardrailDecision(
+        deprovisions,
+        limit,
+        hold_deprovisions,
+        reason,
+        downgrades,
+        downgrade_limit,
+        hold_downgrades,
+        downgrade_reason,
+    )
+    return replace(plan, users=users), decision
 
 
-def _hold(user: UserPlan) -> UserPlan:
-    return replace(user, operations=tuple(replace(op, held=True) for op in user.operations))
+def _hold(user: UserPlan, deprovisions: bool, downgrades: bool) -> UserPlan:
+    if deprovisions and user.deprovision:
+        return replace(user, operations=tuple(replace(op, held=True) for op in user.operations))
+    if downgrades and any(op.is_license_downgrade for op in user.operations):
+        return replace(
+            user, operations=tuple(replace(op, held=True) if op.is_license_downgrade else op for op in user.operations)
+        )
+    return user

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # Event types that can change what Zoom should hold for a user (fact sheet §4a).
 USER_EVENTS = frozenset(
     {
         "application.user_membership.add",
+        "application.user_membership.restore",  # an assignment brought back: like .add
         "application.user_membership.remove",
         "application.user_membership.change_username",
         "application.user_membership.update",
@@ -33,12 +34,20 @@ APP_EVENTS = frozenset(
 RELEVANT_EVENTS = USER_EVENTS | GROUP_ASSIGNMENT_EVENTS | APP_EVENTS
 
 
+GROUP_MEMBERSHIP_EVENTS = frozenset({"group.user_membership.add", "group.user_membership.remove"})
+
+
 @dataclass(frozen=True)
 class Affected:
     users: frozenset[str]  # Okta user ids to reconcile
     groups: frozenset[str]  # groups assigned to or removed from the app: reconcile every member
     everything: bool  # the app itself changed: a full reconcile
     handled: tuple[str, ...]  # uuids of the events read (for de-duplication at the edge)
+    # Group membership changes, group id -> user ids: they matter only for groups assigned to the app or named
+    # by the policy's rules, which the caller knows (a membership change in any other group costs nothing).
+    memberships: dict[str, frozenset[str]] = field(default_factory=dict)
+    groups_assigned: frozenset[str] = frozenset()  # groups newly assigned to the app
+    groups_unassigned: frozenset[str] = frozenset()  # groups no longer assigned to the app
 
 
 def _targets(event: Mapping[str, Any], kind: str) -> list[str]:
@@ -53,6 +62,9 @@ def affected_by(events: Iterable[Mapping[str, Any]], app_id: str, already_seen: 
     seen = set(already_seen)
     users: set[str] = set()
     groups: set[str] = set()
+    memberships: dict[str, set[str]] = {}
+    assigned: set[str] = set()
+    unassigned: set[str] = set()
     everything = False
     handled: list[str] = []
     for event in events:
@@ -70,10 +82,28 @@ def affected_by(events: Iterable[Mapping[str, Any]], app_id: str, already_seen: 
             everything = everything or app_id in apps
         elif kind in GROUP_ASSIGNMENT_EVENTS:
             if app_id in apps:
-                groups.update(_targets(event, "UserGroup"))
+                touched = _targets(event, "UserGroup")
+                groups.update(touched)
+                if kind.endswith(".add"):
+                    assigned.update(touched)
+                    unassigned.difference_update(touched)
+                elif kind.endswith(".remove"):
+                    unassigned.update(touched)
+                    assigned.difference_update(touched)
         elif kind.startswith("application.user_membership."):
             if app_id in apps:
                 users.update(_targets(event, "User"))
+        elif kind in GROUP_MEMBERSHIP_EVENTS:
+            for group_id in _targets(event, "UserGroup"):
+                memberships.setdefault(group_id, set()).update(_targets(event, "User"))
         elif kind in USER_EVENTS:
             users.update(_targets(event, "User"))
-    return Affected(frozenset(users), frozenset(groups), everything, tuple(handled))
+    return Affected(
+        frozenset(users),
+        frozenset(groups),
+        everything,
+        tuple(handled),
+        {group_id: frozenset(ids) for group_id, ids in memberships.items()},
+        frozenset(assigned),
+        frozenset(unassigned),
+    )

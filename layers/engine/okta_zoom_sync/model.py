@@ -6,10 +6,12 @@ value is one of these small immutable records, so the planner stays a pure funct
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MEMBER_ROLE = "Member"
 OWNER_ROLE = "Owner"
@@ -35,6 +37,22 @@ class ZoomStatus(StrEnum):
 
 # Zoom user `type` by policy license name: 1 Basic, 2 Licensed, 4 Unassigned (no Meetings Basic).
 LICENSE_TYPES: dict[str, int] = {"basic": 1, "licensed": 2, "unassigned": 4}
+# How much a Zoom user type gives, to tell a downgrade (max_license_downgrades) from an upgrade:
+# Licensed > Basic > Unassigned (no Meetings at all) > None (99, ssoCreate only). Unknown types rank with Basic.
+LICENSE_RANK: dict[int, int] = {2: 3, 1: 2, 4: 1, 99: 0}
+
+
+def license_rank(user_type: int) -> int:
+    return LICENSE_RANK.get(user_type, LICENSE_RANK[1])
+
+
+def fold(text: str) -> str:
+    """How emails, role names and group names compare: trimmed, case-insensitive."""
+    return text.strip().casefold()
+
+
+def same_role(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and fold(a) == fold(b)
 
 
 @dataclass(frozen=True)
@@ -87,8 +105,11 @@ class ZoomUser:
     last_name: str
     type: int
     status: str
-    role: str  # role name (Owner, Admin, Member or a custom role)
+    # Role name (Owner, Admin, Member or a custom role). None: Zoom did not say (a list row without role_id that
+    # could not be resolved); such a user might be the Owner, so the sync never changes it.
+    role: str | None
     groups: frozenset[str]  # Zoom group names
+    invitation_expired: bool = False  # a pending user whose invitation expired (Zoom code 1120)
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,9 @@ class Link:
     zoom_id: str
     email: str
     deactivated_at: str | None = None  # ISO-8601 UTC, set when the sync deactivated the user
+    # The role the sync took away so that Zoom would let it deactivate the user (Admin, a custom role):
+    # given back on reactivation when no role rule decides the user's role.
+    restore_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,33 @@ class Cursor:
 class LogRead:
     events: tuple[Mapping[str, Any], ...]
     position: str  # the `next` link to follow on the next run
+
+
+class Listing(list[T]):
+    """A collection as read from an API: the items, and whether the read was whole.
+
+    A read that failed part way is still a value: `complete` is False and `reason` says why; nothing may be
+    deprovisioned on its strength (someone missing from a partial list has not left). `skipped` notes items
+    that could not be read at all (e.g. an Okta app user with neither a username nor an email)."""
+
+    def __init__(
+        self, items: Iterable[T] = (), *, complete: bool = True, reason: str | None = None, skipped: Iterable[str] = ()
+    ) -> None:
+        super().__init__(items)
+        self.complete = complete
+        self.reason = reason
+        self.skipped = tuple(skipped)
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """Operations of one user held by a brake (max_deprovisions, max_license_downgrades), kept until they go through."""
+
+    key: str  # user_key()
+    email: str
+    ops: tuple[str, ...]  # operation kinds held, e.g. ("deactivate",) or ("license",)
+    reason: str
+    since: str  # ISO-8601 UTC of the first run that held them
 
 
 @dataclass(frozen=True)
@@ -161,7 +212,7 @@ class Operation:
     okta_id: str | None
     zoom_id: str | None
     changes: tuple[Change, ...] = ()
-    # Set on deprovisions: the operation was held by max_deprovisions.
+    # The operation was held by a brake (max_deprovisions, max_license_downgrades).
     held: bool = False
 
     def new_value(self, name: str) -> object:
@@ -169,6 +220,20 @@ class Operation:
             if change.field == name:
                 return change.new
         raise KeyError(name)
+
+    def old_value(self, name: str) -> object:
+        for change in self.changes:
+            if change.field == name:
+                return change.old
+        raise KeyError(name)
+
+    @property
+    def is_license_downgrade(self) -> bool:
+        """A license change of an existing Zoom user to a lower tier (what max_license_downgrades counts)."""
+        if self.op is not OpKind.LICENSE:
+            return False
+        old, new = self.old_value("type"), self.new_value("type")
+        return isinstance(old, int) and isinstance(new, int) and license_rank(new) < license_rank(old)
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -203,7 +268,7 @@ class UserPlan:
 
 def user_key(okta_id: str | None, email: str) -> str:
     """How the state table names a user in failure records and carried-over work."""
-    return okta_id or email.casefold()
+    return okta_id or fold(email)
 
 
 @dataclass(frozen=True)

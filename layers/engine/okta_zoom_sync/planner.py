@@ -23,16 +23,24 @@ from .model import (
     UserPlan,
     ZoomStatus,
     ZoomUser,
+    fold,
+    same_role,
 )
 from .policy import Deprovision, Policy
 
-
-def fold(text: str) -> str:
-    return text.casefold()
+# Set on the role strip and the deactivation that follows it: the role to give back on reactivation.
+RESTORE_ROLE = "restore_role"
 
 
 def email_domain(email: str) -> str:
-    return email.rpartition("@")[2].lower()
+    return fold(email).rpartition("@")[2]
+
+
+def untouchable(user: ZoomUser, protected: frozenset[str]) -> bool:
+    """The Owner, a protected email, or a user whose role Zoom did not tell (it might be the Owner)."""
+    if user.role is None:
+        return user.status != ZoomStatus.PENDING  # the Owner is never a pending invitation
+    return same_role(user.role, OWNER_ROLE) or fold(user.email) in protected
 
 
 def plan(
@@ -42,7 +50,7 @@ def plan(
     policy: Policy,
     now: datetime,
 ) -> Plan:
-    protected = frozenset(policy.protected_users)
+    protected = frozenset(fold(email) for email in policy.protected_users)
     managed_domains = frozenset(policy.managed_domains)
     notes: list[str] = []
     unmanaged = 0
@@ -52,14 +60,13 @@ def plan(
     matches = _match(wanted, actual, links)
     claimed = {fold(user.email) for user, _ in matches.values() if user is not None}
     linked = {link.zoom_id: okta_id for okta_id, link in links.items()}
-
-    def untouchable(user: ZoomUser) -> bool:
-        return user.role == OWNER_ROLE or fold(user.email) in protected
+    # Zoom lists pending users without an id: their link is found by email.
+    linked_by_email = {fold(link.email): okta_id for okta_id, link in links.items()}
 
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
-        if fold(want.email) in protected or (have is not None and untouchable(have)):
+        if fold(want.email) in protected or (have is not None and untouchable(have, protected)):
             # Never changed, never created, never moved onto a protected email.
             unmanaged += have is not None
             continue
@@ -72,10 +79,12 @@ def plan(
     for user in actual:
         if fold(user.email) in claimed:
             continue
-        if untouchable(user):
+        if untouchable(user, protected):
             unmanaged += 1
+            if user.role is None and fold(user.email) not in protected:
+                notes.append(f"{user.email}: Zoom did not give this user's role; left alone")
             continue
-        owner = linked.get(user.zoom_id or "")
+        owner = linked.get(user.zoom_id) if user.zoom_id else linked_by_email.get(fold(user.email))
         if owner is None and email_domain(user.email) not in managed_domains:
             unmanaged += 1
             continue
@@ -115,6 +124,7 @@ def _match(
     adoption. A Zoom user linked to an Okta user that is no longer wanted may be adopted by another
     Okta user with its email (a person who got a new Okta account)."""
     by_id = {u.zoom_id: u for u in actual if u.zoom_id}
+    pending_by_email = {fold(u.email): u for u in actual if not u.zoom_id}
     by_email: dict[str, ZoomUser] = {}
     for zoom_user in actual:
         by_email.setdefault(fold(zoom_user.email), zoom_user)
@@ -124,7 +134,7 @@ def _match(
     matches: dict[str, tuple[ZoomUser | None, str | None]] = {}
     for want in wanted:
         link = links.get(want.okta_id)
-        user = by_id.get(link.zoom_id) if link else None
+        user = (by_id.get(link.zoom_id) or pending_by_email.get(fold(link.email))) if link else None
         if user is not None and fold(user.email) not in claimed:
             claimed.add(fold(user.email))
             matches[want.okta_id] = (user, None)
@@ -205,7 +215,7 @@ def _plan_user(
             Change("type", None, want.license_type),
             Change("action", None, policy.create_action.value),
         )
-        if want.role is not None and want.role != MEMBER_ROLE:
+        if want.role is not None and not same_role(want.role, MEMBER_ROLE):
             op(OpKind.ROLE, Change("role", MEMBER_ROLE, want.role))
         for group in sorted(want.zoom_groups):
             op(OpKind.GROUP_ADD, Change("group", None, group))
@@ -228,10 +238,16 @@ def _plan_user(
         return _user_plan(have, want.okta_id, ops)
 
     # Desired ACTIVE.
+    managed_roles = {fold(role) for role in policy.managed_roles}
+    restore = link.restore_role if link is not None else None
+    decided = want.role is not None and (not same_role(want.role, MEMBER_ROLE) or fold(restore or "") in managed_roles)
+    if restore is not None and decided:
+        restore = None  # a role rule decides this user's role
     if fold(have.email) != fold(want.email):
         op(OpKind.EMAIL, Change("email", have.email, want.email))
     if have.status == ZoomStatus.INACTIVE:
-        op(OpKind.REACTIVATE, Change("status", have.status, ZoomStatus.ACTIVE.value))
+        keep = (Change(RESTORE_ROLE, restore, restore),) if restore else ()
+        op(OpKind.REACTIVATE, Change("status", have.status, ZoomStatus.ACTIVE.value), *keep)
     name_changes = [
         Change(name, old, new)
         for name, old, new in (
@@ -244,11 +260,18 @@ def _plan_user(
         op(OpKind.UPDATE, *name_changes)
     if have.type != want.license_type:
         op(OpKind.LICENSE, Change("type", have.type, want.license_type))
-    if have.role != OWNER_ROLE and want.role is not None and fold(have.role) != fold(want.role):
+    current_role = have.role or MEMBER_ROLE
+    if restore is not None:
+        # The sync took this role away to deactivate the user; no rule decides the role: give it back.
+        if same_role(current_role, MEMBER_ROLE) and not same_role(restore, MEMBER_ROLE):
+            op(OpKind.ROLE, Change("role", current_role, restore), Change(RESTORE_ROLE, restore, None))
+    elif (
+        want.role is not None
+        and not same_role(current_role, want.role)
         # MEMBER_ROLE means "no managed role": only take away roles the policy manages.
-        managed_roles = {fold(role) for role in policy.managed_roles}
-        if want.role != MEMBER_ROLE or fold(have.role) in managed_roles:
-            op(OpKind.ROLE, Change("role", have.role, want.role))
+        and (not same_role(want.role, MEMBER_ROLE) or fold(current_role) in managed_roles)
+    ):
+        op(OpKind.ROLE, Change("role", current_role, want.role))
     have_groups = {fold(g): g for g in have.groups}
     want_groups = {fold(g): g for g in want.zoom_groups}
     for key in sorted(want_groups.keys() - have_groups.keys()):
@@ -266,17 +289,23 @@ def _user_plan(have: ZoomUser, okta_id: str | None, ops: list[Operation], deprov
 
 
 def _strip_role_and_deactivate(have: ZoomUser, okta_id: str | None) -> list[Operation]:
-    """Zoom refuses to deactivate an Admin (code 200): take the role away first."""
+    """Zoom refuses to deactivate an Admin (code 200): take the role away first, and remember it."""
     ops = []
-    if have.role != MEMBER_ROLE:
-        ops.append(Operation(OpKind.ROLE, have.email, okta_id, have.zoom_id, (Change("role", have.role, MEMBER_ROLE),)))
+    remember: tuple[Change, ...] = ()
+    if have.role is not None and not same_role(have.role, MEMBER_ROLE):
+        remember = (Change(RESTORE_ROLE, None, have.role),)
+        ops.append(
+            Operation(
+                OpKind.ROLE, have.email, okta_id, have.zoom_id, (Change("role", have.role, MEMBER_ROLE), *remember)
+            )
+        )
     ops.append(
         Operation(
             OpKind.DEACTIVATE,
             have.email,
             okta_id,
             have.zoom_id,
-            (Change("status", have.status, ZoomStatus.INACTIVE.value),),
+            (Change("status", have.status, ZoomStatus.INACTIVE.value), *remember),
         )
     )
     return ops
@@ -286,8 +315,10 @@ def _deprovision(
     have: ZoomUser, okta_id: str | None, link: Link | None, policy: Policy, now: datetime
 ) -> UserPlan | None:
     if have.status == ZoomStatus.PENDING:
-        # An invitation not yet accepted cannot be deactivated: withdraw it.
-        return _delete(have, okta_id, "disassociate")
+        # An invitation not yet accepted cannot be deactivated: withdraw it. Zoom refuses to disassociate a user
+        # of a managed (associated) domain (code 1107): such an invitation is deleted; it holds no data.
+        managed = email_domain(have.email) in frozenset(policy.managed_domains)
+        return _delete(have, okta_id, "delete" if managed else "disassociate")
     if have.status == ZoomStatus.ACTIVE:
         ops = _strip_role_and_deactivate(have, okta_id)
         return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True)

@@ -69,9 +69,14 @@ class GroupRule(_Strict):
     zoom_group: NonEmpty
 
 
-class MaxDeprovisions(_Strict):
+class Brake(_Strict):
+    """At most `count` operations of a kind per run, and at most `percent` % of the users the sync manages."""
+
     count: StrictInt = Field(default=25, ge=0)
     percent: StrictInt = Field(default=10, ge=0, le=100)
+
+
+MaxDeprovisions = Brake  # the name the first policy key gave it
 
 
 class Policy(_Strict):
@@ -85,7 +90,8 @@ class Policy(_Strict):
     delete_after_days: StrictInt = Field(default=30, ge=0)
     managed_domains: tuple[NonEmpty, ...] = ()
     protected_users: tuple[NonEmpty, ...] = ()
-    max_deprovisions: MaxDeprovisions = MaxDeprovisions()
+    max_deprovisions: Brake = Brake()
+    max_license_downgrades: Brake = Brake()
 
     @field_validator("managed_domains")
     @classmethod

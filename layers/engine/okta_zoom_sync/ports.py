@@ -9,12 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from .model import Cursor, FailureRecord, Link, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
+from .model import Cursor, FailureRecord, HeldRecord, Link, Listing, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
 
 
 class OktaReader(Protocol):
-    def list_assigned_users(self) -> list[OktaAssignment]:
-        """Every user assigned to the app, directly or through a group (`groups` left empty)."""
+    def list_assigned_users(self) -> Listing[OktaAssignment]:
+        """Every user assigned to the app, directly or through a group (`groups` left empty); incomplete
+        (`complete` False) when the list failed part way."""
+        ...
+
+    def list_app_group_ids(self) -> frozenset[str]:
+        """Ids of the groups assigned to the app."""
+        ...
+
+    def find_users_by_email(self, email: str) -> list[OktaAssignment]:
+        """Okta users whose profile email is `email`, whatever their login (`groups` left empty)."""
         ...
 
     def find_groups(self, refs: Iterable[str]) -> dict[str, OktaGroupRef]:
@@ -35,8 +44,9 @@ class OktaReader(Protocol):
         """The user's assignment with its Okta user (`groups` left empty); None when not assigned."""
         ...
 
-    def read_log(self, position: str) -> LogRead:
-        """System Log events after `position`, and the position to carry on from."""
+    def read_log(self, position: str, event_types: Iterable[str] | None = None) -> LogRead:
+        """System Log events after `position`, and the position to carry on from. Raises CursorRefusedError
+        when the position cannot be followed (another org URL, other event types, refused by Okta)."""
         ...
 
     def log_start(self, since: str, event_types: Iterable[str]) -> str:
@@ -51,8 +61,9 @@ class OktaReader(Protocol):
 
 
 class ZoomReader(Protocol):
-    def list_users(self) -> list[ZoomUser]:
-        """Every Zoom user of the account: active, inactive and pending."""
+    def list_users(self) -> Listing[ZoomUser]:
+        """Every Zoom user of the account: active, inactive and pending; incomplete when a page failed or the
+        listing ended short of its total."""
         ...
 
     def get_user(self, id_or_email: str) -> ZoomUser | None:
@@ -117,11 +128,11 @@ class StateStore(Protocol):
 
     def save_cursor(self, cursor: Cursor) -> None: ...
 
-    def load_pending(self) -> list[str]:
-        """Users (Okta id or email) a run could not get to before its deadline."""
+    def load_pending(self) -> dict[str, int]:
+        """Users (Okta id or email) to reconcile again -> runs in a row that failed them for a passing reason."""
         ...
 
-    def save_pending(self, refs: Iterable[str]) -> None: ...
+    def save_pending(self, refs: Mapping[str, int]) -> None: ...
 
     def clear_pending(self, refs: Iterable[str]) -> None: ...
 
@@ -130,6 +141,18 @@ class StateStore(Protocol):
     def put_failure(self, record: FailureRecord) -> None: ...
 
     def clear_failures(self, keys: Iterable[str]) -> None: ...
+
+    def load_held(self) -> dict[str, HeldRecord]: ...
+
+    def put_held(self, records: Iterable[HeldRecord]) -> None: ...
+
+    def clear_held(self, keys: Iterable[str]) -> None: ...
+
+    def load_app_groups(self) -> frozenset[str] | None:
+        """Ids of the groups assigned to the app, as last seen; None before the first full run."""
+        ...
+
+    def save_app_groups(self, group_ids: Iterable[str]) -> None: ...
 
     def ping(self) -> None:
         """A read that proves the table exists and is reachable (the connection check)."""

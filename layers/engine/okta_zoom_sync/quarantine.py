@@ -19,6 +19,28 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, LONGEST_DELAY)
 
 
+def failure_record(
+    key: str, email: str, op: str, code: str, message: str, previous: FailureRecord | None, now: datetime
+) -> FailureRecord:
+    """The record of one more failure of this user: its delay grows with the failures in a row."""
+    attempts = (previous.attempts if previous else 0) + 1
+    return FailureRecord(
+        key=key,
+        email=email,
+        op=op,
+        code=code,
+        message=message,
+        attempts=attempts,
+        first_failed_at=previous.first_failed_at if previous else now.isoformat(),
+        next_attempt_at=(now + retry_delay(attempts)).isoformat(),
+    )
+
+
+def due_for_retry(failures: Mapping[str, FailureRecord], now: datetime) -> list[str]:
+    """Quarantined users whose next attempt is due."""
+    return [key for key, record in failures.items() if datetime.fromisoformat(record.next_attempt_at) <= now]
+
+
 def hold_quarantined(
     plan: Plan, failures: Mapping[str, FailureRecord], now: datetime
 ) -> tuple[Plan, list[FailureRecord]]:
@@ -53,18 +75,15 @@ def settle_failures(
         failed = [r for r in user_results if r.outcome is Outcome.FAILED and not r.retryable and not r.fatal]
         if failed:
             first = failed[0]
-            previous = failures.get(key)
-            attempts = (previous.attempts if previous else 0) + 1
             to_put.append(
-                FailureRecord(
-                    key=key,
-                    email=first.operation.email,
-                    op=first.operation.op.value,
-                    code=first.error_code or "error",
-                    message=first.error_message or "",
-                    attempts=attempts,
-                    first_failed_at=previous.first_failed_at if previous else now.isoformat(),
-                    next_attempt_at=(now + retry_delay(attempts)).isoformat(),
+                failure_record(
+                    key,
+                    first.operation.email,
+                    first.operation.op.value,
+                    first.error_code or "error",
+                    first.error_message or "",
+                    failures.get(key),
+                    now,
                 )
             )
         elif key in failures and all(r.outcome in (Outcome.APPLIED, Outcome.HELD) for r in user_results):

@@ -10,7 +10,7 @@ from typing import Any
 
 from .applier import OperationResult, Outcome
 from .errors import AuthError, SyncError
-from .model import OP_KINDS, FailureRecord, Plan
+from .model import OP_KINDS, FailureRecord, HeldRecord, Plan
 
 
 class RunStatus(StrEnum):
@@ -42,12 +42,19 @@ class RunReport:
     duration_ms: int = 0
     credential_refused: bool = False  # Okta or Zoom refused the credential: a rotated secret may help
     quarantined: list[FailureRecord] = field(default_factory=list)
+    # Operations held by a brake in an earlier run, for users this run did not read: still held.
+    still_held: list[HeldRecord] = field(default_factory=list)
+    failures_recorded: int = 0  # users whose failure this run recorded (quarantined for a while)
     requests: dict[str, Any] = field(default_factory=dict)  # per API: requests, retries, 429s, token renewals
 
     def fail(self, exc: SyncError) -> None:
         self.status = RunStatus.FAILED
         self.errors.append({"op": None, "email": None, "code": exc.code, "message": exc.message})
         self.credential_refused = self.credential_refused or isinstance(exc, AuthError)
+
+    @property
+    def q_keys(self) -> list[str]:
+        return [record.key for record in self.quarantined]
 
     def settle_status(self, *, guard_held: bool, incomplete: bool = False) -> None:
         if any(r.fatal for r in self.results):
@@ -59,6 +66,18 @@ class RunReport:
             self.status = RunStatus.BLOCKED
         else:
             self.status = RunStatus.SUCCEEDED
+
+    def _held_users(self, results: list[OperationResult]) -> list[dict[str, Any]]:
+        """Who has operations held by a brake: this run's, then those held earlier that this run did not read."""
+        users: dict[str, dict[str, Any]] = {}
+        for r in results:
+            if r.outcome is Outcome.HELD:
+                op = r.operation
+                entry = users.setdefault(op.okta_id or op.email, {"email": op.email, "okta_id": op.okta_id, "ops": []})
+                entry["ops"].append(op.op.value)
+        for record in self.still_held:
+            users.setdefault(record.key, {"email": record.email, "ops": list(record.ops), "since": record.since})
+        return list(users.values())
 
     def to_dict(self) -> dict[str, Any]:
         results = list(self.results)
@@ -74,6 +93,10 @@ class RunReport:
             for r in results
             if r.outcome is Outcome.FAILED
         ]
+        held = op_counts(results, frozenset({Outcome.HELD}))
+        for record in self.still_held:
+            for op in record.ops:
+                held[op] = held.get(op, 0) + 1
         out: dict[str, Any] = {
             "run_id": self.run_id,
             "mode": self.mode,
@@ -83,7 +106,7 @@ class RunReport:
             "planned": op_counts(results),
             "applied": op_counts(results, frozenset({Outcome.APPLIED})),
             "failed": op_counts(results, frozenset({Outcome.FAILED})),
-            "held": op_counts(results, frozenset({Outcome.HELD})),
+            "held": held,
             "skipped": op_counts(results, frozenset({Outcome.SKIPPED})),
             "deferred": op_counts(results, frozenset({Outcome.DEFERRED})),
             "quarantined": [
@@ -98,6 +121,7 @@ class RunReport:
                 }
                 for q in self.quarantined
             ],
+            "held_users": self._held_users(results),
             "unmanaged": self.plan.unmanaged if self.plan else 0,
             "managed": self.plan.managed if self.plan else 0,
             "errors": errors,

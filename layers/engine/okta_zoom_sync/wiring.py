@@ -100,7 +100,13 @@ def emit_metrics(report: RunReport) -> None:
     summary = report.to_dict()
     metrics.add_metric(name="OperationsApplied", unit=MetricUnit.Count, value=sum(summary["applied"].values()))
     metrics.add_metric(name="OperationsFailed", unit=MetricUnit.Count, value=sum(summary["failed"].values()))
-    metrics.add_metric(name="DeprovisionsHeld", unit=MetricUnit.Count, value=sum(summary["held"].values()))
+    held = summary["held"]
+    metrics.add_metric(name="DeprovisionsHeld", unit=MetricUnit.Count, value=held["deactivate"] + held["delete"])
+    metrics.add_metric(name="LicenseDowngradesHeld", unit=MetricUnit.Count, value=held["license"])
+    if report.status is not RunStatus.FAILED and report.status is not RunStatus.SKIPPED:
+        # What is still held after this run (the blocked alarm's metric): a run that read nothing says nothing.
+        metrics.add_metric(name="OperationsHeld", unit=MetricUnit.Count, value=sum(held.values()))
+    metrics.add_metric(name="UserFailuresRecorded", unit=MetricUnit.Count, value=report.failures_recorded)
     metrics.add_metric(name="RunDurationMs", unit=MetricUnit.Milliseconds, value=report.duration_ms)
     metrics.add_metric(name="UsersQuarantined", unit=MetricUnit.Count, value=len(summary["quarantined"]))
     for api, stats in summary["requests"].items():

@@ -8,10 +8,11 @@ private_key_jwt); either way retries, 429 waits and the one-time re-mint on 401 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
@@ -19,13 +20,13 @@ from ..errors import (
     ApiError,
     AuthError,
     ConfigurationError,
-    IncompleteReadError,
+    CursorRefusedError,
     InvalidPolicyError,
     NotFoundError,
     PermanentError,
     PermissionDeniedError,
 )
-from ..model import LogRead, OktaAssignment, OktaGroupRef
+from ..model import Listing, LogRead, OktaAssignment, OktaGroupRef
 from ..observability import logger
 from .http import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
 from .tokens import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
@@ -38,6 +39,28 @@ _GROUP_ID = re.compile(r"^00g[0-9A-Za-z]{17}$")
 # App-user statuses (AppUserStatus) that mean the assignment exists but is not enabled.
 _APP_USER_SUSPENDED = frozenset({"SUSPENDED", "INACTIVE"})
 _APP_USER_GONE = frozenset({"DEPROVISIONED", "REVOKED", "UNASSIGNED"})
+APP_GROUPS_LIMIT = 200  # /apps/{id}/groups: the maximum page
+# The scope each endpoint family needs (fact sheet §1b), to say what to grant when Okta refuses a call.
+_SCOPES = {"apps": "okta.apps.read", "groups": "okta.groups.read", "users": "okta.users.read", "logs": "okta.logs.read"}
+
+
+def okta_bucket(method: str, path: str) -> str:
+    """The Okta rate-limit bucket of a request (fact sheet §5b), to report requests per bucket."""
+    parts = [p for p in urlsplit(path).path.split("/") if p]
+    if parts[:1] == ["oauth2"]:
+        return "oauth2/v1/token"
+    if parts[:2] != ["api", "v1"] or len(parts) < 3:
+        return "other"
+    family = parts[2]
+    if family in ("apps", "groups"):
+        return f"/api/v1/{family}/{{id}}" if len(parts) == 4 else f"/api/v1/{family}*"
+    if family == "users":
+        if len(parts) == 4 and method.upper() == "GET":
+            return "GET /api/v1/users/{id}"
+        return "/api/v1/users" if len(parts) == 3 else "/api/v1/users/{id}*"
+    if family == "logs":
+        return "/api/v1/logs"
+    return "other"
 
 
 @dataclass(frozen=True)
@@ -97,7 +120,9 @@ class OktaClient:
             )
         else:  # pragma: no cover - the type checker rules this out
             raise ConfigurationError("unsupported Okta credentials")
-        self._api = ApiTransport("okta", org_url, error_parser=okta_error, auth=auth, stats=self.stats, **common)
+        self._api = ApiTransport(
+            "okta", org_url, error_parser=okta_error, auth=auth, stats=self.stats, bucket_of=okta_bucket, **common
+        )
         self.org_url = self._api.base_url
         self._app_path = f"/api/v1/apps/{_q(app_id)}"
 
@@ -108,6 +133,13 @@ class OktaClient:
         """Scopes Okta granted to the service app's token (empty for an API token or before minting)."""
         scope = self._oauth.granted_scope if self._oauth else None
         return frozenset((scope or "").split())
+
+    @property
+    def auth_mode(self) -> str:
+        """ "api_token", "private_key_jwt" or "private_key_jwt+dpop" (known once a token was minted)."""
+        if self._oauth is None:
+            return "api_token"
+        return "private_key_jwt+dpop" if self._oauth.dpop else "private_key_jwt"
 
     def verify_credentials(self) -> None:
         """Prove Okta accepts the credential, whatever the app id: a service app mints a token; an API
@@ -122,23 +154,30 @@ class OktaClient:
 
     # -- ports.OktaReader ---------------------------------------------------------------------------
 
-    def list_assigned_users(self) -> list[OktaAssignment]:
+    def list_assigned_users(self) -> Listing[OktaAssignment]:
+        """Every app user. A list that fails after the first page is returned incomplete (`complete` False);
+        app users with neither a username nor an email are skipped with a note (some apps answer
+        `credentials: null, profile: {}`), never ending the listing."""
         out: list[OktaAssignment] = []
+        skipped: list[str] = []
         without_user = 0
         params = {"limit": str(self.page_limit), "expand": "user"}
         try:
             for row in self._items(f"{self._app_path}/users", params):
                 if not isinstance(row, Mapping):
                     continue
-                assignment, embedded = _assignment_from_row(row)
+                try:
+                    assignment, embedded = _assignment_from_row(row)
+                except PermanentError as exc:
+                    skipped.append(exc.message)
+                    continue
                 without_user += not embedded
                 out.append(assignment)
         except ApiError as exc:
             if not out or isinstance(exc, AuthError | PermissionDeniedError):
                 raise  # nothing read, or the credential is refused: the run fails
-            raise IncompleteReadError(
-                f"Okta's list of app users failed after {len(out)} users", items=out, cause=exc
-            ) from exc
+            reason = f"Okta's list of app users failed after {len(out)} users: {exc.message}"
+            return Listing(out, complete=False, reason=reason, skipped=skipped)
         if without_user:
             logger.warning(
                 "okta_app_users_without_user",
@@ -148,7 +187,31 @@ class OktaClient:
                     "names and status taken from the app assignment",
                 },
             )
-        return out
+        if skipped:
+            logger.warning("okta_app_users_skipped", extra={"count": len(skipped), "first": skipped[0]})
+        return Listing(out, skipped=skipped)
+
+    def list_app_group_ids(self) -> frozenset[str]:
+        """Ids of the groups assigned to the app."""
+        params = {"limit": str(APP_GROUPS_LIMIT)}
+        rows = self._items(f"{self._app_path}/groups", params)
+        return frozenset(str(row["id"]) for row in rows if isinstance(row, Mapping) and row.get("id"))
+
+    def find_users_by_email(self, email: str) -> list[OktaAssignment]:
+        """Okta users whose profile email is `email` (whatever their login), through Okta's `search`."""
+        wanted = email.strip().casefold()
+        params = {"search": f'profile.email eq "{_search_literal(email.strip())}"', "limit": str(GROUPS_LIMIT)}
+        found = []
+        for user in self._items("/api/v1/users", params):
+            if not isinstance(user, Mapping) or not user.get("id"):
+                continue
+            if _text((user.get("profile") or {}).get("email")).casefold() != wanted:
+                continue  # search is eventually consistent: check what came back
+            try:
+                found.append(_assignment_from_user(user, okta_id=str(user["id"])))
+            except PermanentError:
+                continue
+        return found
 
     def find_groups(self, refs: Iterable[str]) -> dict[str, OktaGroupRef]:
         found: dict[str, OktaGroupRef] = {}
@@ -167,8 +230,10 @@ class OktaClient:
         )
 
     def get_user(self, id_or_login: str) -> OktaAssignment | None:
+        path = f"/api/v1/users/{_q(id_or_login, safe='@')}"
         try:
-            user = self._api.request_json("GET", f"/api/v1/users/{_q(id_or_login, safe='@')}")
+            with _scope_hint(path):
+                user = self._api.request_json("GET", path)
         except NotFoundError:
             return None
         if not isinstance(user, Mapping):
@@ -177,24 +242,42 @@ class OktaClient:
 
     def get_assignment(self, okta_id: str) -> OktaAssignment | None:
         """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
+        path = f"{self._app_path}/users/{_q(okta_id)}"
         try:
-            row = self._api.request_json("GET", f"{self._app_path}/users/{_q(okta_id)}", params={"expand": "user"})
+            with _scope_hint(path):
+                row = self._api.request_json("GET", path, params={"expand": "user"})
         except NotFoundError:
             return None
         if not isinstance(row, Mapping):
             raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
         return _assignment_from_row(row)[0]
 
-    def read_log(self, position: str, *, page_limit: int = LOG_PAGE_LIMIT, max_pages: int = 20) -> LogRead:
+    def read_log(
+        self,
+        position: str,
+        event_types: Iterable[str] | None = None,
+        *,
+        page_limit: int = LOG_PAGE_LIMIT,
+        max_pages: int = 20,
+    ) -> LogRead:
         """System Log events after `position` (a saved `next` link, or a start URL from `log_start`).
 
         Polling queries always answer with a `next` link; reading stops at a page shorter than the
         limit (nothing more is there yet) or after `max_pages`, and `LogRead.position` is where the next
-        run carries on."""
+        run carries on. Raises CursorRefusedError when the position cannot be followed: it points at
+        another org URL (the operator moved to a custom domain), it filters on other event types than
+        `event_types` (an older version of the sync saved it), or Okta refuses it."""
+        self._check_position(position, event_types)
         events: list[Mapping[str, Any]] = []
         url = position
-        for _ in range(max_pages):
-            response = self._api.request("GET", url)
+        for page_number in range(max_pages):
+            try:
+                with _scope_hint("/api/v1/logs"):
+                    response = self._api.request("GET", url)
+            except (NotFoundError, PermanentError) as exc:
+                if page_number == 0 and exc.status in (400, 404):
+                    raise CursorRefusedError(f"Okta refused the saved System Log cursor ({exc.code})") from exc
+                raise
             page = self._api.json_of(response)
             if not isinstance(page, list):
                 raise PermanentError(
@@ -211,13 +294,46 @@ class OktaClient:
 
     def log_start(self, since: str, event_types: Iterable[str], *, page_limit: int = LOG_PAGE_LIMIT) -> str:
         """The polling query that starts at `since` (ISO-8601), filtered to `event_types`."""
-        expression = " or ".join(f'eventType eq "{t}"' for t in sorted(event_types))
-        query = urlencode({"since": since, "sortOrder": "ASCENDING", "limit": str(page_limit), "filter": expression})
+        query = urlencode(
+            {"since": since, "sortOrder": "ASCENDING", "limit": str(page_limit), "filter": _log_filter(event_types)}
+        )
         return f"{self.org_url}/api/v1/logs?{query}"
+
+    def _check_position(self, position: str, event_types: Iterable[str] | None) -> None:
+        parts, org = urlsplit(position), urlsplit(self.org_url)
+        if (parts.scheme, parts.netloc.lower()) != (org.scheme, org.netloc.lower()):
+            raise CursorRefusedError(
+                f"the saved System Log cursor belongs to another Okta URL ({parts.scheme}://{parts.hostname}); "
+                f"OKTA_ORG_URL is now {self.org_url}"
+            )
+        saved_filter = parse_qs(parts.query).get("filter")
+        if event_types is not None and saved_filter and saved_filter[0] != _log_filter(event_types):
+            raise CursorRefusedError("the saved System Log cursor follows other event types (the sync was upgraded)")
 
     def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]:
         refs = (_group_ref(g) for g in self._items(f"/api/v1/users/{_q(okta_id)}/groups", None))
         return frozenset(g for g in refs if g is not None)
+
+    def probe_scopes(self) -> dict[str, str | None]:
+        """One cheap read per scope the sync needs (the connection check): scope -> why Okta refused it, or None.
+        Reads only: a group and a user that do not exist, the app's first group, the newest System Log event."""
+        probes: dict[str, Callable[[], object]] = {
+            "okta.groups.read": lambda: self.find_groups(["okta-zoom-sync-connection-check"]),
+            "okta.users.read": lambda: self.get_user("okta-zoom-sync-connection-check@invalid.example"),
+            "okta.apps.read": lambda: self._api.request("GET", f"{self._app_path}/groups", params={"limit": "20"}),
+            "okta.logs.read": lambda: self._api.request(
+                "GET", "/api/v1/logs", params={"limit": "1", "sortOrder": "DESCENDING"}
+            ),
+        }
+        found: dict[str, str | None] = {}
+        for scope, probe in probes.items():
+            try:
+                with _scope_hint(f"/api/v1/{scope.split('.')[1]}"):
+                    probe()
+                found[scope] = None
+            except (PermissionDeniedError, NotFoundError) as exc:
+                found[scope] = exc.message
+        return found
 
     def get_app(self) -> Mapping[str, Any]:
         app = self._api.request_json("GET", self._app_path)
@@ -232,7 +348,8 @@ class OktaClient:
         url: str | None = path
         seen: set[str] = set()
         while url is not None:
-            response = self._api.request("GET", url, params=params)
+            with _scope_hint(path):
+                response = self._api.request("GET", url, params=params)
             body = self._api.json_of(response)
             if not isinstance(body, list):
                 raise PermanentError(
@@ -245,8 +362,10 @@ class OktaClient:
                 raise PermanentError(f"Okta returned a next link that loops for {path}", api="okta", code="link_loop")
 
     def _group_by_id(self, group_id: str) -> OktaGroupRef | None:
+        path = f"/api/v1/groups/{_q(group_id)}"
         try:
-            group = self._api.request_json("GET", f"/api/v1/groups/{_q(group_id)}")
+            with _scope_hint(path):
+                group = self._api.request_json("GET", path)
         except NotFoundError:
             return None
         return _group_ref(group)
@@ -267,6 +386,35 @@ class OktaClient:
 
 def _q(value: str, safe: str = "") -> str:
     return quote(value, safe=safe)
+
+
+def _log_filter(event_types: Iterable[str]) -> str:
+    return " or ".join(f'eventType eq "{t}"' for t in sorted(event_types))
+
+
+def _search_literal(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+@contextmanager
+def _scope_hint(path: str) -> Iterator[None]:
+    """Say which scope (or Okta feature) a refused call needs, instead of a bare 403 or E0000015."""
+    try:
+        yield
+    except PermissionDeniedError as exc:
+        parts = [p for p in urlsplit(path).path.split("/") if p]
+        family = parts[2] if parts[:2] == ["api", "v1"] and len(parts) > 2 else ""
+        scope = _SCOPES.get(family)
+        if scope is None or "grant the scope" in exc.message:
+            raise
+        if exc.code == "E0000015":
+            advice = (
+                f"Okta says the feature behind /api/v1/{family} is not enabled for this org, or the credential may "
+                f"not use it: check the org's features, and grant the scope {scope} and an admin role that covers it"
+            )
+        else:
+            advice = f"grant the scope {scope} to the service app (or use an admin whose role covers it)"
+        raise PermissionDeniedError(f"{exc.message}. {advice}", api="okta", code=exc.code, status=exc.status) from exc
 
 
 def _text(value: object) -> str:

@@ -1,4 +1,4 @@
-"""The state table (DynamoDB): links, run records and, later, cursors and the run lease.
+"""The state table (DynamoDB): links, run records, the System Log cursor, the run lease and per-user work records.
 
 One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
   pk="LINK",   sk=<okta user id>          Okta -> Zoom user link
@@ -6,8 +6,11 @@ One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
   pk="STATUS", sk="last_success"          time and id of the last successful run
   pk="LEASE",  sk="sync"                  the run lease: holder run id, expires_at (epoch seconds)
   pk="CURSOR", sk="okta_logs"             the System Log position of the incremental sync
-  pk="PENDING", sk=<Okta id or email>     users a run could not get to before its deadline
+  pk="PENDING", sk=<Okta id or email>     users to reconcile again: cut off by the deadline, or failed for a
+                                          passing reason (attempts counts those failures in a row)
   pk="FAILURE", sk=<Okta id or email>     a user whose operations keep failing: error, attempts, next attempt
+  pk="HELD",    sk=<Okta id or email>     operations held by a brake (max_deprovisions, max_license_downgrades)
+  pk="STATUS",  sk="app_groups"           ids of the Okta groups assigned to the app (which memberships matter)
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StateError
-from ..model import Cursor, FailureRecord, Link
+from ..model import Cursor, FailureRecord, HeldRecord, Link
 
 LINK_PK = "LINK"
 RUN_PK = "RUN"
@@ -31,6 +34,8 @@ LEASE_KEY = {"pk": {"S": "LEASE"}, "sk": {"S": "sync"}}
 CURSOR_KEY = {"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}}
 PENDING_PK = "PENDING"
 FAILURE_PK = "FAILURE"
+HELD_PK = "HELD"
+APP_GROUPS_KEY = {"pk": {"S": "STATUS"}, "sk": {"S": "app_groups"}}
 FAILURE_FIELDS = ("email", "op", "code", "message", "first_failed_at", "next_attempt_at")
 BATCH = 25  # DynamoDB BatchWriteItem's limit
 TTL_ATTRIBUTE = "expires_at"
@@ -97,6 +102,8 @@ class DynamoStateStore:
         }
         if link.deactivated_at:
             item["deactivated_at"] = {"S": link.deactivated_at}
+        if link.restore_role:
+            item["restore_role"] = {"S": link.restore_role}
         self._call("put_item", Item=item)
 
     def delete_link(self, okta_id: str) -> None:
@@ -179,13 +186,26 @@ class DynamoStateStore:
             item["recent_uuids"] = {"SS": sorted(set(cursor.recent_uuids))}
         self._call("put_item", Item=item)
 
-    def load_pending(self) -> list[str]:
-        return [item["sk"]["S"] for item in self._items(PENDING_PK)]
+    def load_pending(self) -> dict[str, int]:
+        """Users to reconcile again -> how many runs in a row failed them for a passing reason."""
+        return {item["sk"]["S"]: int(item.get("attempts", {}).get("N", "0")) for item in self._items(PENDING_PK)}
 
-    def save_pending(self, refs: Iterable[str]) -> None:
+    def save_pending(self, refs: Mapping[str, int]) -> None:
         now = _now().isoformat()
         self._batch(
-            [{"PutRequest": {"Item": {"pk": {"S": PENDING_PK}, "sk": {"S": r}, "since": {"S": now}}}} for r in refs]
+            [
+                {
+                    "PutRequest": {
+                        "Item": {
+                            "pk": {"S": PENDING_PK},
+                            "sk": {"S": ref},
+                            "since": {"S": now},
+                            "attempts": {"N": str(attempts)},
+                        }
+                    }
+                }
+                for ref, attempts in refs.items()
+            ]
         )
 
     def clear_pending(self, refs: Iterable[str]) -> None:
@@ -214,6 +234,52 @@ class DynamoStateStore:
     def clear_failures(self, keys: Iterable[str]) -> None:
         self._batch([{"DeleteRequest": {"Key": {"pk": {"S": FAILURE_PK}, "sk": {"S": k}}}} for k in keys])
 
+    def load_held(self) -> dict[str, HeldRecord]:
+        records = (
+            HeldRecord(
+                key=item["sk"]["S"],
+                email=item["email"]["S"],
+                ops=tuple(item["ops"]["S"].split(",")),
+                reason=item["reason"]["S"],
+                since=item["since"]["S"],
+            )
+            for item in self._items(HELD_PK)
+        )
+        return {record.key: record for record in records}
+
+    def put_held(self, records: Iterable[HeldRecord]) -> None:
+        self._batch(
+            [
+                {
+                    "PutRequest": {
+                        "Item": {
+                            "pk": {"S": HELD_PK},
+                            "sk": {"S": r.key},
+                            "email": {"S": r.email},
+                            "ops": {"S": ",".join(r.ops)},
+                            "reason": {"S": r.reason},
+                            "since": {"S": r.since},
+                        }
+                    }
+                }
+                for r in records
+            ]
+        )
+
+    def clear_held(self, keys: Iterable[str]) -> None:
+        self._batch([{"DeleteRequest": {"Key": {"pk": {"S": HELD_PK}, "sk": {"S": k}}}} for k in keys])
+
+    def load_app_groups(self) -> frozenset[str] | None:
+        item = self._call("get_item", Key=APP_GROUPS_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return frozenset(item.get("ids", {}).get("SS", ())) - {""}
+
+    def save_app_groups(self, group_ids: Iterable[str]) -> None:
+        # A string set cannot be empty: "" stands for "no group is assigned".
+        ids = sorted(set(group_ids)) or [""]
+        self._call("put_item", Item={**APP_GROUPS_KEY, "ids": {"SS": ids}, "saved_at": {"S": _now().isoformat()}})
+
     def _batch(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), BATCH):
             pending: list[dict[str, Any]] = requests[start : start + BATCH]
@@ -240,6 +306,7 @@ def _link(item: Mapping[str, Any]) -> Link:
         zoom_id=item["zoom_id"]["S"],
         email=item["email"]["S"],
         deactivated_at=item["deactivated_at"]["S"] if "deactivated_at" in item else None,
+        restore_role=item["restore_role"]["S"] if "restore_role" in item else None,
     )
 
 

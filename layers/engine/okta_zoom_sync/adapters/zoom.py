@@ -15,16 +15,17 @@ from urllib.parse import quote
 import requests
 
 from ..errors import (
+    ZOOM_INVITATION_EXPIRED,
     ZOOM_MEMBER_NOT_IN_GROUP,
     ZOOM_USER_NOT_FOUND,
+    ZOOM_USER_NOT_IN_ACCOUNT,
     ApiError,
     AuthError,
-    IncompleteReadError,
     NotFoundError,
     PermanentError,
     PermissionDeniedError,
 )
-from ..model import MEMBER_ROLE, ZoomStatus, ZoomUser
+from ..model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
 from ..observability import logger
 from .http import ApiTransport, RequestStats, RetryPolicy, zoom_error
 from .tokens import ZoomServerToServerToken, zoom_token_error
@@ -57,6 +58,16 @@ class _Catalogue:
     def name(self, item_id: object) -> str:
         key = str(item_id)
         return self.by_id().get(key, key)
+
+    def known_name(self, item_id: object) -> str | None:
+        """The name of this id, reloading the catalogue once on a miss; None when it is still unknown."""
+        key = str(item_id)
+        found = self.by_id().get(key)
+        if found is None and not self._reloaded:
+            with self._lock:
+                self._reloaded, self._by_id = True, None
+            found = self.by_id().get(key)
+        return found
 
     def id_for(self, name: str) -> str:
         wanted = name.strip().casefold()
@@ -134,27 +145,50 @@ class ZoomClient:
 
     # -- ports.ZoomReader ---------------------------------------------------------------------------
 
-    def list_users(self) -> list[ZoomUser]:
+    def list_users(self) -> Listing[ZoomUser]:
+        """Every user: active, inactive and pending (three listings). A listing that fails part way, or that
+        ends with fewer users than its `total_records`, makes the result incomplete (`complete` False)."""
         users: dict[str, ZoomUser] = {}
+        short: list[str] = []
         try:
             for status in LIST_STATUSES:
-                for row in self._pages("/users", "users", {"status": str(status)}):
+                counter = _Count()
+                for row in self._pages("/users", "users", {"status": str(status)}, counter):
                     user = self._user(row, status=str(status))
+                    if "role_id" not in row and user.zoom_id and status != ZoomStatus.PENDING:
+                        user = self.get_user(user.zoom_id) or user  # GET /users/{id} names the role
                     # A user whose status changes mid-listing can show up twice: keep the first sighting.
                     users.setdefault(user.zoom_id or f"email:{user.email.casefold()}", user)
+                if counter.total is not None and counter.seen < counter.total:
+                    short.append(f"{status} {counter.seen} of {counter.total}")
         except ApiError as exc:
             if not users or isinstance(exc, AuthError | PermissionDeniedError):
                 raise  # nothing read, or the credential is refused: the run fails
-            raise IncompleteReadError(
-                f"Zoom's user list failed after {len(users)} users", items=list(users.values()), cause=exc
-            ) from exc
-        return list(users.values())
+            reason = f"Zoom's user list failed after {len(users)} users: {exc.message}"
+            return Listing(users.values(), complete=False, reason=reason)
+        if short:
+            reason = "Zoom's user list ended before its total_records (" + ", ".join(short) + ")"
+            return Listing(users.values(), complete=False, reason=reason)
+        return Listing(users.values())
 
     def get_user(self, id_or_email: str) -> ZoomUser | None:
+        """One user by id or email; None when Zoom says it has no such user in this account (1001, 1010).
+        Any other 404 (e.g. 2300 "Route not found": a wrong ZOOM_API_URL) is an error, never "absent"."""
         try:
             row = self._api.request_json("GET", f"/users/{_q(id_or_email)}")
-        except NotFoundError:
-            return None
+        except NotFoundError as exc:
+            if _is(exc, ZOOM_USER_NOT_FOUND):
+                return None
+            raise
+        except PermanentError as exc:
+            if _is(exc, ZOOM_USER_NOT_IN_ACCOUNT):
+                return None
+            if not _is(exc, ZOOM_INVITATION_EXPIRED):
+                raise
+            # A pending user whose invitation expired: Zoom refuses to show it, but it is still a pending user.
+            email = id_or_email if "@" in id_or_email else ""
+            zoom_id = None if "@" in id_or_email else id_or_email
+            return ZoomUser(zoom_id, email, "", "", 1, ZoomStatus.PENDING, None, frozenset(), invitation_expired=True)
         if not isinstance(row, Mapping):
             raise PermanentError("Zoom returned a user that is not an object", api="zoom", code="bad_response")
         return self._user(row, status=str(row.get("status") or ZoomStatus.ACTIVE))
@@ -208,7 +242,7 @@ class ZoomClient:
             # Zoom has no "not a member of this role" code (a retried DELETE that was applied gets a 400):
             # look at the user; a user who is gone or no longer holds the role means the removal is done.
             user = self.get_user(zoom_id)
-            if user is None or user.role.casefold() != role_name.strip().casefold():
+            if user is None or (user.role is not None and user.role.casefold() != role_name.strip().casefold()):
                 return
             raise
 
@@ -234,11 +268,18 @@ class ZoomClient:
             if _is(exc, ZOOM_USER_NOT_FOUND):
                 return  # already gone
             raise
+        except PermanentError as exc:
+            if _is(exc, ZOOM_INVITATION_EXPIRED):
+                return  # an invitation that expired: nothing left that anyone could accept
+            raise
 
     # -- internals ------------------------------------------------------------------------------------
 
-    def _pages(self, path: str, key: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
-        """Every item under `key`, following `next_page_token` until it is empty."""
+    def _pages(
+        self, path: str, key: str, params: Mapping[str, str], counter: _Count | None = None
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every item under `key`, following `next_page_token` until it is empty. `counter` learns the
+        listing's `total_records` and how many items came."""
         token = ""
         seen: set[str] = set()
         while True:
@@ -248,8 +289,12 @@ class ZoomClient:
             body = self._api.request_json("GET", path, params=query)
             if not isinstance(body, Mapping):
                 raise PermanentError(f"Zoom returned a page that is not an object for {path}", api="zoom")
+            if counter is not None and counter.total is None:
+                counter.total = _int_or_none(body.get("total_records"))
             for item in body.get(key) or []:
                 if isinstance(item, Mapping):
+                    if counter is not None:
+                        counter.seen += 1
                     yield item
             token = str(body.get("next_page_token") or "")
             if not token:
@@ -259,12 +304,15 @@ class ZoomClient:
             seen.add(token)
 
     def _user(self, row: Mapping[str, Any], *, status: str) -> ZoomUser:
-        # GET /users/{id} names the role itself; a listing only gives role_id.
+        # GET /users/{id} names the role itself; a listing only gives role_id. Neither: the role is unknown
+        # (None), never assumed to be Member — the user might be the Owner.
         role_id = row.get("role_id")
+        role: str | None
         if row.get("role_name"):
-            role = str(row["role_name"])
+            role = str(row["role_name"]).strip()
         else:
-            role = self._roles.name(role_id) if role_id not in (None, "") else MEMBER_ROLE
+            known = self._roles.known_name(role_id) if role_id not in (None, "") else None
+            role = known.strip() if known else None
         group_ids = [g for g in row.get("group_ids") or [] if g not in (None, "")]
         groups = frozenset(self._groups.name(g) for g in group_ids) if group_ids else frozenset()
         zoom_id = row.get("id")
@@ -274,7 +322,7 @@ class ZoomClient:
             user_type = 1
         return ZoomUser(
             zoom_id=str(zoom_id) if zoom_id else None,
-            email=str(row.get("email") or ""),
+            email=str(row.get("email") or "").strip(),
             first_name=str(row.get("first_name") or ""),
             last_name=str(row.get("last_name") or ""),
             type=user_type,
@@ -305,6 +353,21 @@ class ZoomClient:
 
     def _group_id(self, name: str) -> str:
         return self._groups.id_for(name)
+
+
+class _Count:
+    """What one listing said it holds (`total_records`) and what it gave."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.seen = 0
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def _q(value: str) -> str:
