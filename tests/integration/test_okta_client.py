@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from okta_zoom_sync.adapters.http import RetryPolicy
@@ -56,6 +57,30 @@ def public_pem(key: Any) -> str:
 
 
 # -- app users ----------------------------------------------------------------------------------------
+
+
+class WithoutExpand(requests.Session):
+    """A session that drops `expand` from every request: the app users come without `_embedded.user`."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        params = dict(kwargs.get("params") or {})
+        params.pop("expand", None)
+        kwargs["params"] = params
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_an_app_user_with_neither_username_nor_email_is_skipped_with_a_note(sim: OktaSimulator) -> None:
+    # Given three assigned users, one of whose app-user rows Okta answers with credentials null and profile {}
+    ids = seed(sim, 3)
+    for uid in ids:
+        sim.assign_user(uid)
+    sim.blank_app_user(ids[1])
+    okta = OktaClient(sim.url, APP_ID, OktaApiToken(TOKEN), retry=FAST, session=WithoutExpand())
+    # When the list is read without the embedded users
+    listing = okta.list_assigned_users()
+    # Then that user is skipped with a note naming it, and the listing goes on (complete, the others read)
+    assert sorted(a.okta_id for a in listing) == sorted([ids[0], ids[2]])
+    assert listing.complete and len(listing.skipped) == 1 and ids[1] in listing.skipped[0]
 
 
 def test_assigned_users_are_read_across_pages_by_following_next_links(sim: OktaSimulator) -> None:
