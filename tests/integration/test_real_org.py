@@ -218,6 +218,19 @@ def test_a_full_run_withdraws_the_pending_invitation_of_a_user_no_longer_assigne
     assert stack.zoom_user("inv@acme.example") is None
 
 
+def test_an_invitation_someone_else_sent_is_linked_by_email_and_withdrawn_once_unassigned(stack: Stack) -> None:
+    stack.set_policy(LENIENT)
+    person = add_person(stack, "invited@acme.example")
+    add_person(stack, "keep@acme.example")
+    stack.zoom.add_user("invited@acme.example", "In", "Vited", status="pending")  # invited by hand in Zoom
+    first = stack.invoke({"mode": "full"})
+    assert first["applied"]["adopt"] == 1 and stack.links()[person]["email"] == "invited@acme.example"
+    stack.okta.unassign_user(person)
+    result = stack.invoke({"mode": "full"})
+    assert result["applied"]["delete"] == 1, result
+    assert stack.zoom_user("invited@acme.example") is None
+
+
 def test_a_pending_invitation_in_a_managed_domain_is_deleted_not_disassociated(stack: Stack) -> None:
     stack.set_policy("create_action: create\nmanaged_domains: [acme.example]\n" + LENIENT)
     stack.zoom.managed_domains = {"acme.example"}

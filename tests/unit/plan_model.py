@@ -41,8 +41,9 @@ def apply_plan(
                     assert op.okta_id
                     links[op.okta_id] = Link(op.okta_id, str(new.zoom_id), op.email)
                 case OpKind.ADOPT:
-                    assert current and current.zoom_id and op.okta_id
-                    links[op.okta_id] = Link(op.okta_id, current.zoom_id, op.email)
+                    assert current and op.okta_id
+                    # A pending user (no id in Zoom's list) is linked by its email, as the applier does.
+                    links[op.okta_id] = Link(op.okta_id, current.zoom_id or current.email, op.email)
                     for change in op.changes:
                         if change.field == "previous_okta_id":
                             links.pop(str(change.old), None)

@@ -159,6 +159,17 @@ def test_pending_user_listed_without_id_is_found_by_its_link_email_and_withdrawn
     assert p.operations[0].okta_id == "00u1" and p.unmanaged == 0
 
 
+def test_an_assigned_users_pending_invitation_is_linked_by_email() -> None:
+    # Given an invitation (no id in Zoom's list) whose email is an assigned Okta user's, not yet linked
+    p = plan([want()], [have(None, "ann@acme.com", status="pending")], {}, Policy(), NOW)
+    # Then it is adopted: linked by its email, so that withdrawing it later is possible
+    assert kinds(p) == ["adopt"]
+    assert p.operations[0].new_value("link") == "ann@acme.com"
+    # and once linked, nothing more is planned
+    linked = {"00u1": Link("00u1", "ann@acme.com", "ann@acme.com")}
+    assert plan([want()], [have(None, "ann@acme.com", status="pending")], linked, Policy(), NOW).operations == ()
+
+
 def test_pending_linked_user_still_assigned_is_left_alone() -> None:
     links = {"00u1": Link("00u1", "zpend", "ann@acme.com")}
     p = plan([want()], [have(None, "ann@acme.com", status="pending")], links, Policy(), NOW)

@@ -221,8 +221,10 @@ def _plan_user(
             op(OpKind.GROUP_ADD, Change("group", None, group))
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
-    if previous_owner is not None and have.zoom_id:
-        changes = [Change("link", None, have.zoom_id)]
+    if previous_owner is not None:
+        # A pending user has no id in Zoom's list: it is linked by its email (Zoom takes an email as the user id),
+        # and the link is moved to the real id once the invitation is accepted.
+        changes = [Change("link", None, have.zoom_id or have.email)]
         if previous_owner != _NOT_LINKED:
             changes.append(Change("previous_okta_id", previous_owner, None))
         op(OpKind.ADOPT, *changes)
