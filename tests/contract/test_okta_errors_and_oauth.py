@@ -18,6 +18,7 @@ from okta_zoom_sync.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    TokenRateLimitedError,
 )
 
 from tests.contract.conftest import (
@@ -187,7 +188,8 @@ def test_a_dpop_bound_token_to_a_request_without_proof_is_refused(
         ("okta/oauth_error_invalid_client_no_creds.spec.json", AuthError, "invalid_client"),
         ("okta/oauth_error_invalid_scope.spec.json", PermissionDeniedError, "invalid_scope"),
         ("okta/oauth_error_access_denied_network_zone.spec.json", PermissionDeniedError, "access_denied"),
-        ("okta/oauth_error_E0000047_rate_limited.spec.json", RateLimitedError, "E0000047"),
+        # A rate-limited token endpoint stops the run (no user is blamed for it): still a RateLimitedError.
+        ("okta/oauth_error_E0000047_rate_limited.spec.json", TokenRateLimitedError, "E0000047"),
     ],
 )
 def test_token_endpoint_errors(
@@ -199,5 +201,6 @@ def test_token_endpoint_errors(
         okta_client(replay, credentials=service_app).verify_credentials()
 
     assert type(caught.value) is kind and caught.value.code == code
+    assert kind is not TokenRateLimitedError or isinstance(caught.value, RateLimitedError)
     form = _token_requests(replay)[0]
     assert form["client_assertion"] not in str(caught.value)

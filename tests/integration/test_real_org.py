@@ -59,6 +59,53 @@ def test_a_leaver_whose_deactivation_hit_503s_is_deactivated_by_the_next_increme
     assert not items(stack, "PENDING")
 
 
+def test_a_users_run_about_someone_else_keeps_the_pending_work_of_others(stack: Stack) -> None:
+    # Found by the model-based test: a `users` run cleared every pending record, not just its own users'.
+    stack.set_policy(LENIENT)
+    leaver = add_person(stack, "leaver@acme.example")
+    add_person(stack, "other@acme.example")
+    in_sync(stack)
+    stack.okta.unassign_user(leaver)
+    stack.zoom.inject("PUT", "/v2/users/", status=503, times=None)
+    assert stack.invoke({"mode": "incremental"})["failed"]["deactivate"] == 1
+    stack.zoom.clear_faults()
+    stack.invoke({"mode": "users", "users": ["other@acme.example"]})
+    assert leaver in items(stack, "PENDING")
+    assert stack.invoke({"mode": "incremental"})["applied"]["deactivate"] == 1
+
+
+def test_a_token_endpoint_outage_fails_the_run_instead_of_setting_every_user_aside(stack: Stack) -> None:
+    stack.set_policy(LENIENT)
+    people = [add_person(stack, f"o{i}@acme.example") for i in range(3)]
+    in_sync(stack)
+    for person in people:
+        stack.okta.update_profile(person, lastName="Changed")
+    stack.zoom.revoke_tokens()
+    stack.zoom.advance_clock(7200)  # the cached token has expired: the next Zoom call mints one
+    outage = stack.zoom.inject("POST", "/oauth/token", status=502, times=None)
+    result = stack.invoke({"mode": "incremental"})
+    assert outage.hits >= 1 and result["status"] == "failed"
+    assert not items(stack, "PENDING") and not items(stack, "FAILURE"), "an outage is nobody's fault"
+    stack.zoom.clear_faults()
+    recovered = stack.invoke({"mode": "incremental"})
+    assert recovered["applied"]["update"] == 3, recovered
+
+
+def test_a_user_whose_zoom_read_fails_contributes_nothing_and_the_owner_is_never_taken_over(stack: Stack) -> None:
+    # Found by the model-based test: an Okta user whose login is the Zoom Owner's email, read by a `users` run
+    # whose Zoom lookup failed, was left in the picture as someone to create; the create's 409 then adopted the
+    # Owner. A half-read user must contribute nothing, and a 409 never takes over the Owner.
+    owner = stack.zoom.owner_email
+    boss = add_person(stack, owner)
+    other = add_person(stack, "other@acme.example")
+    stack.invoke({"mode": "full"})
+    fault = stack.zoom.inject("GET", f"/v2/users/{owner}", status=502, times=None)
+    result = stack.invoke({"mode": "users", "users": [boss, other]})
+    assert fault.hits >= 1 and result["planned"]["create"] == 0, result
+    assert any("set aside" in note for note in result["notes"])
+    assert stack.zoom.owner_id not in {link["zoom_id"] for link in stack.links().values()}
+
+
 def test_quarantined_users_are_retried_by_incremental_runs_once_their_delay_passed(stack: Stack) -> None:
     in_sync(stack)
     # Given a joiner whose creation Zoom refuses for good (quarantined)

@@ -16,8 +16,9 @@ from .errors import (
     PermanentError,
     StateError,
     SyncError,
+    TokenUnavailableError,
 )
-from .model import MEMBER_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
+from .model import MEMBER_ROLE, OWNER_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
 from .observability import logger
 from .ports import StateStore, ZoomReader, ZoomWriter
 
@@ -43,7 +44,7 @@ class OperationResult:
 
 
 # Errors after which no further operation can succeed: the run stops and fails, naming the cause.
-FATAL_ERRORS = (AuthError, StateError)
+FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
 
 
 def never() -> bool:
@@ -204,6 +205,8 @@ class Applier(Executor):
             existing = self.reader.get_user(op.email)
             if existing is None or existing.zoom_id is None:
                 raise
+            if existing.role is None or same_role(existing.role, OWNER_ROLE):
+                raise  # the Owner (or a user whose role Zoom does not say) is never taken over
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
 

@@ -25,6 +25,7 @@ from .errors import (
     NotFoundError,
     StateError,
     SyncError,
+    TokenUnavailableError,
 )
 from .events import Mode, SyncEvent
 from .guardrail import apply_guardrail
@@ -401,7 +402,8 @@ class SyncEngine:
         if changed:
             self.state.save_pending(changed)
         quarantined_now = {record.key for record in new_failures}
-        finished = (set(work.pending) | set(picture.refs)) - carry.keys()
+        covered = set(work.pending) if scope is None else set(work.pending) & scope
+        finished = (covered | set(picture.refs)) - carry.keys()
         if finished:
             self.state.clear_pending(sorted(finished))
         planned = {user_key(u.okta_id, u.email) for u in plan.users} | set(report.q_keys)
@@ -519,14 +521,17 @@ class SyncEngine:
             try:
                 reader.read(ref, notes)
                 read.append(ref)
-            except (AuthError, StateError):
-                raise
-            except InvalidPolicyError:
-                raise
+            except (AuthError, StateError, TokenUnavailableError, InvalidPolicyError):
+                raise  # not this user's problem: the run stops
             except SyncError as exc:
                 logger.warning("user read failed", extra={"ref": ref, "error_code": exc.code, "error": exc.message})
                 notes.append(f"{ref}: could not be read ({exc.code}); set aside")
                 unreadable[ref] = exc
+        passing = [e for e in unreadable.values() if isinstance(e, ApiError) and e.retryable]
+        if unreadable and not read and len(passing) == len(unreadable):
+            # Every read failed for a passing reason: the API is down, not these users. Fail the run (the cursor
+            # stays where it was) instead of counting an outage against each of them.
+            raise passing[0]
         return Picture(
             desired_users(reader.assignments.values(), self.policy),
             list(reader.actual.values()),
@@ -578,6 +583,18 @@ class _UserReader:
         return link
 
     def read(self, ref: str, notes: list[str]) -> None:
+        """Read one ref; what it found joins the picture only if the whole read succeeded."""
+        assignments, actual, links = dict(self.assignments), dict(self.actual), dict(self.links)
+        try:
+            self._read(ref, notes)
+        except BaseException:
+            # A half-read user must not reach the planner: an assignment without its Zoom user looks like
+            # someone to create, and the create would then take over whoever holds the email.
+            self.assignments, self.actual = assignments, actual
+            self.links = {**links, **(self._all_links or {})} if self._all_links is not None else links
+            raise
+
+    def _read(self, ref: str, notes: list[str]) -> None:
         candidates: dict[str, OktaAssignment | None] = {}  # Okta id -> the Okta user, when already read
         if "@" in ref:
             by_login = self.okta.get_user(ref)

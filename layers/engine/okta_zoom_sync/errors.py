@@ -85,6 +85,15 @@ class RateLimitedError(RetryableError):
     pass
 
 
+class TokenUnavailableError(RetryableError):
+    """The token endpoint failed for a passing reason (5xx, 429, no connection) after the retries. Nothing can be
+    read or written with that API until it answers: the run stops rather than blame each user in turn."""
+
+
+class TokenRateLimitedError(TokenUnavailableError, RateLimitedError):
+    """The token endpoint answered 429 after the retries."""
+
+
 class AuthError(ApiError):
     """The credential was refused (bad token, revoked app, wrong client id or secret)."""
 

@@ -36,6 +36,10 @@ from ..errors import (
     InvalidSecretError,
     PermanentError,
     PermissionDeniedError,
+    RateLimitedError,
+    RetryableError,
+    TokenRateLimitedError,
+    TokenUnavailableError,
     classify_okta,
     classify_zoom,
 )
@@ -107,7 +111,19 @@ class CachedOAuthToken(ABC):
         clock = self.transport.retry.clock
         with self._lock:
             if self._token is None or clock() >= self._expires_at:
-                token = self._mint()
+                try:
+                    token = self._mint()
+                except RetryableError as exc:
+                    if isinstance(exc, TokenUnavailableError):
+                        raise
+                    unavailable = TokenRateLimitedError if isinstance(exc, RateLimitedError) else TokenUnavailableError
+                    raise unavailable(
+                        f"{self.transport.display} token endpoint unavailable: {exc.message}",
+                        api=self.transport.api,
+                        code=exc.code,
+                        status=exc.status,
+                        retry_after=exc.retry_after,
+                    ) from exc
                 lifetime = token.expires_in
                 # Renew five minutes early; a very short-lived token is renewed at half its life.
                 margin = RENEW_BEFORE if lifetime > 2 * RENEW_BEFORE else lifetime / 2
