@@ -18,7 +18,6 @@ from urllib.parse import unquote
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from okta_zoom_sync.adapters.http import ApiTransport, RetryPolicy, okta_error
 from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
@@ -28,6 +27,7 @@ from okta_zoom_sync.errors import AuthError, PermanentError
 
 from tests.simulators import OktaSimulator
 from tests.simulators.http import RecordedRequest
+from tests.support.keys import pem, public_pem
 
 from .conftest import Stack, add_person, valid_secret
 
@@ -35,20 +35,6 @@ APP_ID = "0oazoomapp1"
 CLIENT_ID = "0oaserviceapp1"
 TOKEN_PATH = "/oauth2/v1/token"
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, reset_margin=0.0, random=lambda: 0.0)
-
-
-def pem(key: Any) -> str:
-    data: bytes = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return data.decode()
-
-
-def public_pem(key: Any) -> str:
-    data: bytes = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return data.decode()
 
 
 @pytest.fixture

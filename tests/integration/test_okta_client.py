@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from okta_zoom_sync.adapters.http import RetryPolicy
 from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
@@ -16,6 +15,7 @@ from okta_zoom_sync.errors import AuthError, InvalidPolicyError, NotFoundError, 
 from okta_zoom_sync.model import OktaGroupRef
 
 from tests.simulators import OktaSimulator
+from tests.support.keys import pem, public_pem
 
 APP_ID = "0oazoomapp1"
 TOKEN = "ssws-okta-client-test-token"
@@ -40,20 +40,6 @@ def seed(sim: OktaSimulator, count: int, prefix: str = "user") -> list[str]:
     return [
         sim.add_user(f"{prefix}{i}@acme.example", first_name=f"First{i}", last_name=f"Last{i}") for i in range(count)
     ]
-
-
-def pem(key: Any) -> str:
-    data: bytes = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return data.decode()
-
-
-def public_pem(key: Any) -> str:
-    data: bytes = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return data.decode()
 
 
 # -- app users ----------------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.simulators import OktaSimulator, ZoomSimulator, load_org
 from tests.simulators.seed import DEMO_ORG
+from tests.support.keys import public_pem
 
 APP = "0oazoom1"
 SSWS = {"Authorization": "SSWS ssws-test-token", "Accept": "application/json"}
@@ -47,14 +47,6 @@ def zoom() -> Iterator[ZoomSimulator]:
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def public_pem(key: Any) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 def okta_get(sim: OktaSimulator, path: str, **params: Any) -> requests.Response:
