@@ -46,6 +46,9 @@ class FakeState:
     def delete_link(self, okta_id: str) -> None:
         self.links.pop(okta_id, None)
 
+    def load_links(self) -> dict[str, Link]:
+        return dict(self.links)
+
     def __getattr__(self, name: str) -> Any:
         return lambda *args: None
 
@@ -66,8 +69,9 @@ def create_plan() -> Plan:
     return Plan((UserPlan("boss@acme.com", "00u1", None, (op,)),), unmanaged=0, managed=0)
 
 
-def apply(zoom: FakeZoom, plan: Plan) -> tuple[list[Any], Mapping[str, Link]]:
+def apply(zoom: FakeZoom, plan: Plan, links: Mapping[str, Link] = {}) -> tuple[list[Any], Mapping[str, Link]]:
     state = FakeState()
+    state.links.update(links)
     applier = Applier(zoom, zoom, state, clock=lambda: NOW)  # type: ignore[arg-type]
     return applier.execute(plan), state.links
 
@@ -106,3 +110,11 @@ def test_an_active_user_is_never_deleted_because_disassociating_it_was_refused()
     results, _ = apply(zoom, Plan((UserPlan("u@acme.com", "00u3", "z3", (op,), deprovision=True),), 0, 1))
     assert [r.outcome for r in results] == [Outcome.FAILED]
     assert zoom.calls == [("delete", "z3", "disassociate")]
+
+
+def test_a_create_answered_409_never_adopts_a_zoom_user_another_okta_user_owns() -> None:
+    # Found by the model-based test: one Zoom user ended up linked to two Okta users.
+    other = {"00u9": Link("00u9", "zX", "boss@acme.com")}
+    results, links = apply(FakeZoom(existing=zoom_user("Member")), create_plan(), other)
+    assert [r.outcome for r in results] == [Outcome.FAILED]
+    assert set(links) == {"00u9"}

@@ -80,6 +80,7 @@ class Applier(Executor):
         self.reader = reader
         self.state = state
         self.clock = clock
+        self._linked: dict[str, str] | None = None  # Zoom id -> Okta id, loaded when a create meets a 409
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         """Apply user by user. Time is checked only between users, so a user is never left half done.
@@ -114,7 +115,10 @@ class Applier(Executor):
             try:
                 zoom_id = self._apply(op, zoom_id)
             except SyncError as exc:
-                failed = True
+                # An email move refused because the address is taken (1005) blocks nothing else of this user: the
+                # other operations address the user by id. It is tried again by a later run, once the address is free.
+                taken = op.op is OpKind.EMAIL and isinstance(exc, ConflictError)
+                failed = not taken
                 fatal = isinstance(exc, FATAL_ERRORS)
                 logger.warning(
                     "operation failed",
@@ -127,7 +131,7 @@ class Applier(Executor):
                         "error": exc.message,
                     },
                 )
-                retryable = isinstance(exc, ApiError) and exc.retryable
+                retryable = (isinstance(exc, ApiError) and exc.retryable) or taken
                 refused = isinstance(exc, AuthError)
                 results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message, retryable, fatal, refused))
                 continue
@@ -207,8 +211,18 @@ class Applier(Executor):
                 raise
             if existing.role is None or same_role(existing.role, OWNER_ROLE):
                 raise  # the Owner (or a user whose role Zoom does not say) is never taken over
+            if self._linked_to_another(existing.zoom_id, op.okta_id):
+                raise  # another Okta user's Zoom user: two Okta users never share one
+            if self._linked is not None and op.okta_id is not None:
+                self._linked[existing.zoom_id] = op.okta_id
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
+
+    def _linked_to_another(self, zoom_id: str, okta_id: str | None) -> bool:
+        if self._linked is None:  # read once per run, and only on this rare path (a create answered 409)
+            self._linked = {link.zoom_id: owner for owner, link in self.state.load_links().items()}
+        owner = self._linked.get(zoom_id)
+        return owner is not None and owner != okta_id
 
     def _delete(self, op: Operation, target: str) -> None:
         action = str(op.new_value("action"))

@@ -310,6 +310,10 @@ class SyncEngine:
     ) -> None:
         now = self.clock()
         report.notes.extend(picture.notes)
+        for ref, error in picture.unreadable.items():
+            email = ref if "@" in ref else None
+            report.errors.append({"op": "read", "email": email, "okta_id": None if email else ref,
+                                  "code": error.code, "message": error.message})  # fmt: skip
         plan = make_plan(picture.desired, picture.actual, picture.links, self.policy, now)
         if respect_quarantine and work.failures:
             plan, report.quarantined = hold_quarantined(plan, work.failures, now)
@@ -340,7 +344,8 @@ class SyncEngine:
         scope = picture.scope(plan)
         report.still_held = [] if scope is None else [r for k, r in work.held.items() if k not in scope]
         report.settle_status(
-            guard_held=decision.any_held or bool(report.still_held), incomplete=bool(picture.incomplete)
+            guard_held=decision.any_held or bool(report.still_held),
+            incomplete=bool(picture.incomplete or picture.unreadable),
         )
         if event.dry_run:
             return
@@ -569,6 +574,7 @@ class _UserReader:
         self._all_links: dict[str, Link] | None = None
         self.assignments: dict[str, OktaAssignment] = {}
         self.actual: dict[str, ZoomUser] = {}
+        self.owners_read: set[str] = set()  # Okta users read because their link holds a Zoom user in the picture
 
     def all_links(self) -> dict[str, Link]:
         if self._all_links is None:
@@ -585,12 +591,13 @@ class _UserReader:
     def read(self, ref: str, notes: list[str]) -> None:
         """Read one ref; what it found joins the picture only if the whole read succeeded."""
         assignments, actual, links = dict(self.assignments), dict(self.actual), dict(self.links)
+        owners_read = set(self.owners_read)
         try:
             self._read(ref, notes)
         except BaseException:
             # A half-read user must not reach the planner: an assignment without its Zoom user looks like
             # someone to create, and the create would then take over whoever holds the email.
-            self.assignments, self.actual = assignments, actual
+            self.assignments, self.actual, self.owners_read = assignments, actual, owners_read
             self.links = {**links, **(self._all_links or {})} if self._all_links is not None else links
             raise
 
@@ -626,6 +633,8 @@ class _UserReader:
             zoom_user = self.zoom.get_user(link.zoom_id) if link else None
             if zoom_user is not None and link is not None:
                 self.add(zoom_user, link.email)
+                if email and fold(zoom_user.email) != fold(email):
+                    lookups.append((email, assignment is not None))  # the email it moves to: who holds it?
             elif email:
                 lookups.append((email, assignment is not None))
         if "@" in ref and not lookups and not self.has(ref):
@@ -637,7 +646,20 @@ class _UserReader:
                 zoom_user = self.zoom.get_user(email)
                 if zoom_user is not None:
                     self.add(zoom_user, email)
-                    self.all_links()  # to know whether another Okta user owns it
+                    self.read_link_owners(zoom_user)
+
+    def read_link_owners(self, user: ZoomUser) -> None:
+        """Put in the picture every Okta user whose link holds this Zoom user. A partial picture that left them out
+        would take their link for a stale one, and hand their Zoom user to whoever else has its email."""
+        for link in list(self.all_links().values()):
+            holds = (user.zoom_id and link.zoom_id == user.zoom_id) or fold(link.email) == fold(user.email)
+            if not holds or link.okta_id in self.assignments or link.okta_id in self.owners_read:
+                continue
+            self.owners_read.add(link.okta_id)
+            assignment = self.okta.get_assignment(link.okta_id)
+            if assignment is not None:
+                groups = self.engine._user_rule_groups(link.okta_id)
+                self.assignments[link.okta_id] = replace(assignment, groups=groups)
 
     def has(self, email: str) -> bool:
         return any(fold(user.email) == fold(email) for user in self.actual.values())
