@@ -1,8 +1,9 @@
-"""The integration stack (moto, the two simulators, the real handler) as a context manager, outside pytest fixtures.
+"""The integration stack: moto (the state table built from template.yaml, the credentials secret), the Okta and Zoom
+simulators (loopback HTTP), the function's environment pointing at them, and the real handler.
 
-tests/integration/conftest.py builds the same thing as the function-scoped `stack` fixture. Property-based tests
-need a fresh stack per hypothesis example, which a fixture cannot give, so they enter `integration_stack()` once
-per example. The environment variables it sets are restored on exit.
+`integration_stack()` builds it as a context manager: tests/integration/conftest.py's `stack` fixture enters it once
+per test, and property-based tests once per hypothesis example (which a fixture cannot give). The environment
+variables it sets are restored on exit.
 """
 
 from __future__ import annotations
@@ -11,27 +12,100 @@ import functools
 import json
 import os
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import boto3
 from moto import mock_aws  # moto before the handler module
 
-from tests.integration.conftest import (
-    OKTA_APP_ID,
-    OKTA_TOKEN,
-    SECRET_ID,
-    TABLE,
-    ZOOM_ACCOUNT,
-    ZOOM_CLIENT,
-    ZOOM_SECRET,
-    Stack,
-    valid_secret,
-)
 from tests.simulators import OktaSimulator, ZoomSimulator
 from tests.support.template import create_state_table
+
+OKTA_APP_ID = "0oazoomapp1"
+OKTA_TOKEN = "ssws-integration-token"
+ZOOM_ACCOUNT = "acct-int"
+ZOOM_CLIENT = "zoom-int-client"
+ZOOM_SECRET = "zoom-int-secret-value"
+TABLE = "okta-zoom-sync-state"
+SECRET_ID = "okta-zoom-sync/credentials"
+
+
+@dataclass
+class FakeContext:
+    aws_request_id: str = "req-1"
+    function_name: str = "okta-zoom-sync"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:okta-zoom-sync"
+    remaining_ms: int = 600_000
+    # When set, the time left runs down from `budget_s` seconds at creation, like a real invocation.
+    budget_s: float | None = None
+    created: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self.budget_s is not None:
+            return max(0, int((self.budget_s - (time.monotonic() - self.created)) * 1000))
+        return self.remaining_ms
+
+
+@dataclass
+class Stack:
+    """Everything a test drives: the simulators, the AWS fakes and the handler."""
+
+    okta: OktaSimulator
+    zoom: ZoomSimulator
+    dynamodb: Any
+    secrets: Any
+    policy_path: Path
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def invoke(self, event: Any = None, **context: Any) -> dict[str, Any]:
+        import app  # functions/sync is on sys.path (pyproject's pytest pythonpath)
+
+        ctx = FakeContext(aws_request_id=f"req-{uuid.uuid4()}", **context)
+        result = app.handler({} if event is None else event, ctx)
+        json.dumps(result)  # the result must be JSON-serialisable
+        self.runs.append(result)
+        return result
+
+    def set_policy(self, text: str) -> None:
+        self.policy_path.write_text(text)
+
+    def set_secret(self, value: dict[str, Any] | str) -> None:
+        from aws_lambda_powertools.utilities import parameters
+
+        body = value if isinstance(value, str) else json.dumps(value)
+        self.secrets.put_secret_value(SecretId=SECRET_ID, SecretString=body)
+        parameters.clear_caches()
+
+    def links(self) -> dict[str, dict[str, str]]:
+        items = self.dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "LINK"}},
+        )["Items"]
+        return {i["sk"]["S"]: {k: v["S"] for k, v in i.items() if "S" in v} for i in items}
+
+    def table_items(self) -> list[dict[str, Any]]:
+        return list(self.dynamodb.scan(TableName=TABLE)["Items"])
+
+    def zoom_user(self, email: str) -> dict[str, Any] | None:
+        return self.zoom.user_by_email(email)
+
+
+def valid_secret() -> dict[str, str]:
+    return {
+        "okta_api_token": OKTA_TOKEN,
+        "zoom_account_id": ZOOM_ACCOUNT,
+        "zoom_client_id": ZOOM_CLIENT,
+        "zoom_client_secret": ZOOM_SECRET,
+    }
+
 
 BASE_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -118,6 +192,3 @@ def integration_stack(
                 fast = functools.partial(retry_policy, sleep=_no_sleep)
                 stack.enter_context(mock.patch.object(wiring, "RetryPolicy", fast))
         yield Stack(okta=okta, zoom=zoom, dynamodb=dynamodb, secrets=secrets, policy_path=policy_path)
-
-
-__all__ = ["integration_stack"]
