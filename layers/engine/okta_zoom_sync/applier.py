@@ -18,7 +18,7 @@ from .errors import (
     SyncError,
     TokenUnavailableError,
 )
-from .model import MEMBER_ROLE, OWNER_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
+from .model import MEMBER_ROLE, OWNER_ROLE, RESTORE_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
 from .observability import logger
 from .ports import StateStore, ZoomReader, ZoomWriter
 
@@ -249,9 +249,6 @@ class Applier(Executor):
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
         self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at, restore_role))
-
-
-RESTORE_ROLE = "restore_role"  # the planner's change naming a role to give back on reactivation
 
 
 def _has(op: Operation, name: str) -> bool:

@@ -244,13 +244,14 @@ class SyncEngine:
         # Work still to do is part of every run: users carried over, quarantined users now due, held operations.
         refs = set(pending) | set(affected.users) | set(due_for_retry(failures, now)) | set(held)
         everything = affected.everything
+        if affected.memberships or affected.groups_assigned or affected.groups_unassigned:
+            app_groups = self._app_groups(affected, dry_run=event.dry_run)
         if affected.memberships:
-            matter = self._groups_that_matter(affected, dry_run=event.dry_run)
+            # Membership changes matter only in groups assigned to the app or named by a rule.
+            matter = app_groups | {group.id for group in self._rule_groups().values()}
             for group_id, members in affected.memberships.items():
                 if group_id in matter:
                     refs |= members
-        elif affected.groups_assigned or affected.groups_unassigned:
-            self._groups_that_matter(affected, dry_run=event.dry_run)  # keeps the cached assignment list current
         for group_id in sorted(affected.groups):
             try:
                 refs |= self.okta.list_group_member_ids(group_id)
@@ -290,14 +291,14 @@ class SyncEngine:
     def _work(self) -> Work:
         return Work(self.state.load_pending(), self.state.load_failures(), self.state.load_held())
 
-    def _groups_that_matter(self, affected: Affected, *, dry_run: bool) -> frozenset[str]:
-        """Groups whose membership changes can change a Zoom user: assigned to the app, or named by a rule."""
+    def _app_groups(self, affected: Affected, *, dry_run: bool) -> frozenset[str]:
+        """The groups assigned to the app: the stored list with this batch's assignment events applied."""
         cached = self.state.load_app_groups()
         app_groups = cached if cached is not None else self.okta.list_app_group_ids()
         updated = (app_groups | affected.groups_assigned) - affected.groups_unassigned
         if not dry_run and updated != cached:
             self.state.save_app_groups(updated)
-        return updated | {group.id for group in self._rule_groups().values()}
+        return updated
 
     def _reconcile(
         self,

@@ -60,28 +60,17 @@ def apply_guardrail(
     downgrades = sum(1 for user in plan.users for op in user.operations if op.is_license_downgrade and not op.held)
     downgrade_limit = deprovision_limit(downgrade_limits, managed_base) if downgrade_limits else downgrades
     reason = downgrade_reason = None
-    hold_deprovisions = deprovisions > limit
-    hold_downgrades = downgrades > downgrade_limit
-    if hold_deprovisions:
+    if deprovisions > limit:
         reason = _exceeded("deprovisions", "max_deprovisions", deprovisions, limits, managed_base)
-    if hold_downgrades and downgrade_limits is not None:
+    if downgrade_limits is not None and downgrades > downgrade_limit:
         downgrade_reason = _exceeded(
             "license downgrades", "max_license_downgrades", downgrades, downgrade_limits, managed_base
         )
-    if force:
-        released = "; released by force"
-        decision = GuardrailDecision(
-            deprovisions,
-            limit,
-            False,
-            reason + released if reason else None,
-            downgrades,
-            downgrade_limit,
-            False,
-            downgrade_reason + released if downgrade_reason else None,
-        )
-        return plan, decision
-    users = tuple(_hold(user, hold_deprovisions, hold_downgrades) for user in plan.users)
+    if force:  # nothing is held; the reasons say what force let through
+        reason = reason and reason + "; released by force"
+        downgrade_reason = downgrade_reason and downgrade_reason + "; released by force"
+    hold_deprovisions = reason is not None and not force
+    hold_downgrades = downgrade_reason is not None and not force
     decision = GuardrailDecision(
         deprovisions,
         limit,
@@ -92,6 +81,9 @@ def apply_guardrail(
         hold_downgrades,
         downgrade_reason,
     )
+    if not decision.any_held:
+        return plan, decision
+    users = tuple(_hold(user, hold_deprovisions, hold_downgrades) for user in plan.users)
     return replace(plan, users=users), decision
 
 

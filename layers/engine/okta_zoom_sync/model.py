@@ -181,6 +181,11 @@ class FailureRecord:
     next_attempt_at: str
 
 
+# The change, on a role strip, a deactivation, a reactivation or a role restore, that names the role to give back
+# when the user is reactivated (kept in the user's link).
+RESTORE_ROLE = "restore_role"
+
+
 class OpKind(StrEnum):
     CREATE = "create"
     ADOPT = "adopt"

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from .model import (
     MEMBER_ROLE,
     OWNER_ROLE,
+    RESTORE_ROLE,
     Change,
     DesiredState,
     DesiredUser,
@@ -27,9 +28,6 @@ from .model import (
     same_role,
 )
 from .policy import Deprovision, Policy
-
-# Set on the role strip and the deactivation that follows it: the role to give back on reactivation.
-RESTORE_ROLE = "restore_role"
 
 
 def email_domain(email: str) -> str:
