@@ -47,6 +47,7 @@ demo: $(PY)
 lint: $(PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=layers/engine $(VENV)/bin/lint-imports
 
 .PHONY: format
 format: $(PY)

@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from okta_zoom_sync.adapters.http import RetryPolicy
-from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient
-from okta_zoom_sync.adapters.zoom import ZoomClient
+from okta_zoom_sync.adapters.http.transport import RetryPolicy
+from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient
+from okta_zoom_sync.adapters.zoom.client import ZoomClient
 
 RECORDED = Path(__file__).parent / "recorded"
 

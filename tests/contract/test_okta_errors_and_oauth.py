@@ -10,8 +10,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from okta_zoom_sync.adapters.http import RetryPolicy, okta_error
-from okta_zoom_sync.adapters.okta import OktaServiceApp
+from okta_zoom_sync.adapters.http.transport import RetryPolicy, okta_error
+from okta_zoom_sync.adapters.okta.client import OktaServiceApp
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,

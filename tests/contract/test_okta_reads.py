@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from okta_zoom_sync.model import OktaAssignment, OktaGroupRef
+from okta_zoom_sync.core.model import OktaAssignment, OktaGroupRef
 
 from tests.contract.conftest import OKTA_APP_ID, ReplayServer, load, okta_client
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from okta_zoom_sync.log_events import RELEVANT_EVENTS, Affected, affected_by
+from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, Affected, affected_by
 
 from tests.contract.conftest import ReplayServer, event, log_page, okta_client
 

@@ -6,8 +6,8 @@ import json
 from urllib.parse import parse_qs
 
 import pytest
+from okta_zoom_sync.core.model import MEMBER_ROLE
 from okta_zoom_sync.errors import ApiError, AuthError, ConflictError
-from okta_zoom_sync.model import MEMBER_ROLE
 
 from tests.contract.conftest import ZOOM_ACCOUNT, ZOOM_SECRET, ReplayServer, load, zoom_client
 

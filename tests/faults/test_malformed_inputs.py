@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from okta_zoom_sync.boundary.request import parse_event
 from okta_zoom_sync.errors import InvalidEventError
-from okta_zoom_sync.events import parse_event
 
 from tests.integration.conftest import SECRET_ID, Stack, add_person, stack, valid_secret  # noqa: F401  (fixture)
 

@@ -19,10 +19,10 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http import ApiTransport, RetryPolicy, okta_error
-from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
-from okta_zoom_sync.adapters.tokens import OktaPrivateKeyJwtToken, okta_token_error
-from okta_zoom_sync.checks import check_okta
+from okta_zoom_sync.adapters.http.oauth import OktaPrivateKeyJwtToken, okta_token_error
+from okta_zoom_sync.adapters.http.transport import ApiTransport, RetryPolicy, okta_error
+from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.engine.checks import check_okta
 from okta_zoom_sync.errors import AuthError, PermanentError
 
 from tests.simulators import OktaSimulator

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http import RetryPolicy
-from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.http.transport import RetryPolicy
+from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.core.model import OktaGroupRef
 from okta_zoom_sync.errors import AuthError, InvalidPolicyError, NotFoundError, PermissionDeniedError
-from okta_zoom_sync.model import OktaGroupRef
 
 from tests.simulators import OktaSimulator
 from tests.support.keys import pem, public_pem

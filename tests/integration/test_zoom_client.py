@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from okta_zoom_sync.adapters.http import RetryPolicy
-from okta_zoom_sync.adapters.zoom import ZoomClient
-from okta_zoom_sync.errors import (
-    AuthError,
-    ConflictError,
-    LicenseLimitError,
-    NotFoundError,
-    PermanentError,
-)
-from okta_zoom_sync.model import ZoomUser
+from okta_zoom_sync.adapters.http.transport import RetryPolicy
+from okta_zoom_sync.adapters.zoom.client import ZoomClient
+from okta_zoom_sync.core.model import ZoomUser
+from okta_zoom_sync.errors import AuthError, ConflictError, LicenseLimitError, NotFoundError, PermanentError
 
 from tests.simulators import ZoomSimulator
 

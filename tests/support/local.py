@@ -26,6 +26,10 @@ ZOOM = {"account_id": "local-acct", "client_id": "local-client", "client_secret"
 class Context:
     """The part of the Lambda context the handler reads."""
 
+    function_name = "okta-zoom-sync"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:okta-zoom-sync"
+
     def __init__(self, request_id: str, remaining_ms: int = 600_000) -> None:
         self.aws_request_id = request_id
         self.remaining_ms = remaining_ms

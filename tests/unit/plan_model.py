@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from okta_zoom_sync.model import MEMBER_ROLE, Link, OpKind, Plan, ZoomStatus, ZoomUser
+from okta_zoom_sync.core.model import MEMBER_ROLE, Link, OpKind, Plan, ZoomStatus, ZoomUser
 
 
 def apply_plan(

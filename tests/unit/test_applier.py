@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from okta_zoom_sync.applier import Applier, Outcome
+from okta_zoom_sync.core.model import Change, Link, Operation, OpKind, Plan, UserPlan, ZoomUser
+from okta_zoom_sync.core.outcome import Outcome
+from okta_zoom_sync.engine.executor import Applier
 from okta_zoom_sync.errors import ConflictError, PermanentError
-from okta_zoom_sync.model import Change, Link, Operation, OpKind, Plan, UserPlan, ZoomUser
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from okta_zoom_sync.config import Settings
+from okta_zoom_sync.boundary.policy_file import load_policy, parse_policy
+from okta_zoom_sync.boundary.request import Mode, parse_event
+from okta_zoom_sync.boundary.secrets import parse_credentials
+from okta_zoom_sync.boundary.settings import Settings
+from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.errors import ConfigurationError, InvalidEventError, InvalidPolicyError, InvalidSecretError
-from okta_zoom_sync.events import Mode, parse_event
-from okta_zoom_sync.policy import Policy, load_policy, parse_policy
-from okta_zoom_sync.secrets import parse_credentials
 
 REPO = Path(__file__).resolve().parents[2]
 

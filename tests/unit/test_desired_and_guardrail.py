@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from okta_zoom_sync.desired import desired_user
-from okta_zoom_sync.guardrail import apply_guardrail, deprovision_limit
-from okta_zoom_sync.model import (
+from okta_zoom_sync.core.desired import desired_user
+from okta_zoom_sync.core.guardrail import apply_guardrail, deprovision_limit
+from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     Change,
     DesiredState,
@@ -16,7 +16,7 @@ from okta_zoom_sync.model import (
     Plan,
     UserPlan,
 )
-from okta_zoom_sync.policy import MaxDeprovisions, Policy
+from okta_zoom_sync.core.policy import MaxDeprovisions, Policy
 
 ENG = OktaGroupRef("00gENG", "Engineering")
 ADMINS = OktaGroupRef("00gADM", "Zoom Admins")

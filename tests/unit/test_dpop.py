@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 import pytest
-from okta_zoom_sync.adapters.dpop import DPoPKey, access_token_hash, htu, jwk_thumbprint
+from okta_zoom_sync.adapters.okta.dpop import DPoPKey, access_token_hash, htu, jwk_thumbprint
 
 NOW = 1_750_000_000.0
 

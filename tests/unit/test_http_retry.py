@@ -14,7 +14,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http import (
+from okta_zoom_sync.adapters.http.transport import (
     ApiTransport,
     RetryPolicy,
     next_link,
@@ -23,8 +23,8 @@ from okta_zoom_sync.adapters.http import (
     require_https,
     zoom_error,
 )
-from okta_zoom_sync.adapters.okta import OktaApiToken, OktaClient, OktaServiceApp
-from okta_zoom_sync.adapters.zoom import ZoomClient
+from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.errors import (
     AuthError,
     ConfigurationError,

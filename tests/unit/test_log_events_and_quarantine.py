@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from okta_zoom_sync.applier import OperationResult, Outcome
-from okta_zoom_sync.log_events import RELEVANT_EVENTS, affected_by
-from okta_zoom_sync.model import FailureRecord, Operation, OpKind, Plan, UserPlan
-from okta_zoom_sync.quarantine import hold_quarantined, retry_delay, settle_failures
+from okta_zoom_sync.core.model import FailureRecord, Operation, OpKind, Plan, UserPlan
+from okta_zoom_sync.core.outcome import OperationResult, Outcome
+from okta_zoom_sync.core.quarantine import hold_quarantined, retry_delay, settle_failures
+from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, affected_by
 
 APP = "0oaZOOM"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from okta_zoom_sync.model import (
+from okta_zoom_sync.core.model import (
     ADMIN_ROLE,
     MEMBER_ROLE,
     OWNER_ROLE,
@@ -17,8 +17,8 @@ from okta_zoom_sync.model import (
     OpKind,
     ZoomUser,
 )
-from okta_zoom_sync.planner import plan
-from okta_zoom_sync.policy import Policy
+from okta_zoom_sync.core.planner import plan
+from okta_zoom_sync.core.policy import Policy
 
 from .plan_model import apply_plan
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .model import Plan, UserPlan
-from .policy import Brake
+from okta_zoom_sync.core.model import Plan, UserPlan
+from okta_zoom_sync.core.policy import Brake
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
-from .config import describe_validation_error
-from .errors import InvalidEventError
+from okta_zoom_sync.boundary.validation import describe_validation_error
+from okta_zoom_sync.errors import InvalidEventError
 
 MAX_USERS_PER_EVENT = 100
 

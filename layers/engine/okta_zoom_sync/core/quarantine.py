@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .applier import OperationResult, Outcome
-from .model import FailureRecord, Plan, UserPlan, user_key
+from okta_zoom_sync.core.model import FailureRecord, Plan, UserPlan, user_key
+from okta_zoom_sync.core.outcome import OperationResult, Outcome
 
 FIRST_DELAY = timedelta(minutes=10)
 LONGEST_DELAY = timedelta(hours=24)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .applier import OperationResult, Outcome
-from .errors import AuthError, SyncError
-from .model import OP_KINDS, FailureRecord, HeldRecord, Plan
+from okta_zoom_sync.core.model import OP_KINDS, FailureRecord, HeldRecord, Plan
+from okta_zoom_sync.core.outcome import OperationResult, Outcome
+from okta_zoom_sync.errors import AuthError, SyncError
 
 
 class RunStatus(StrEnum):

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from .errors import (
+from okta_zoom_sync.core.model import (
+    MEMBER_ROLE,
+    OWNER_ROLE,
+    RESTORE_ROLE,
+    Link,
+    Operation,
+    OpKind,
+    Plan,
+    UserPlan,
+    ZoomStatus,
+    same_role,
+)
+from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
+from okta_zoom_sync.core.ports import StateStore, ZoomReader, ZoomWriter
+from okta_zoom_sync.errors import (
     ZOOM_EMAIL_USED,
     ZOOM_MANAGED_DOMAIN_USER,
     ApiError,
@@ -18,37 +30,10 @@ from .errors import (
     SyncError,
     TokenUnavailableError,
 )
-from .model import MEMBER_ROLE, OWNER_ROLE, RESTORE_ROLE, Link, Operation, OpKind, Plan, UserPlan, ZoomStatus, same_role
-from .observability import logger
-from .ports import StateStore, ZoomReader, ZoomWriter
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # an earlier operation of the same user failed
-    HELD = "held"  # held by a brake (max_deprovisions, max_license_downgrades)
-    DEFERRED = "deferred"  # the run's time ran out before this user: the next run carries on
-    PLANNED = "planned"  # dry run
-
-
-@dataclass(frozen=True)
-class OperationResult:
-    operation: Operation
-    outcome: Outcome
-    error_code: str | None = None
-    error_message: str | None = None
-    retryable: bool = False  # the failure was transient (retries ran out); not held against the user
-    fatal: bool = False  # the failure stops the run (a credential refused, the state table unreachable)
-    credential_refused: bool = False
-
+from okta_zoom_sync.observability import logger
 
 # Errors after which no further operation can succeed: the run stops and fails, naming the cause.
 FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
-
-
-def never() -> bool:
-    return False
 
 
 class Executor:

@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .. import __version__
-from ..errors import (
+from okta_zoom_sync import __version__
+from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
     ConfigurationError,
@@ -41,7 +41,7 @@ from ..errors import (
     classify_okta,
     classify_zoom,
 )
-from ..observability import logger
+from okta_zoom_sync.observability import logger
 
 USER_AGENT = f"okta-zoom-sync/{__version__}"
 CONNECT_TIMEOUT = 5.0

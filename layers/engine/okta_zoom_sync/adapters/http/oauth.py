@@ -30,7 +30,10 @@ from typing import Any
 
 import jwt
 
-from ..errors import (
+from okta_zoom_sync.adapters.http.transport import ApiTransport, okta_error, zoom_error
+from okta_zoom_sync.adapters.okta.dpop import DPoPKey
+from okta_zoom_sync.core.keys import load_private_key
+from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
     InvalidSecretError,
@@ -43,10 +46,7 @@ from ..errors import (
     classify_okta,
     classify_zoom,
 )
-from ..observability import logger
-from ..secrets import load_private_key
-from .dpop import DPoPKey
-from .http import ApiTransport, okta_error, zoom_error
+from okta_zoom_sync.observability import logger
 
 RENEW_BEFORE = 300.0  # re-mint five minutes before expiry
 ASSERTION_LIFETIME = 300  # seconds; Okta accepts at most one hour

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .errors import AuthError, PermissionDeniedError, SyncError
+from okta_zoom_sync.errors import AuthError, PermissionDeniedError, SyncError
 
 # OktaClient.auth_mode -> how the okta.token check names the method in use.
 OKTA_AUTH_MODES = {

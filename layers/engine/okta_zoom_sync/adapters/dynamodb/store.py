@@ -24,8 +24,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..errors import StateError
-from ..model import Cursor, FailureRecord, HeldRecord, Link
+from okta_zoom_sync.core.model import Cursor, FailureRecord, HeldRecord, Link
+from okta_zoom_sync.errors import StateError
 
 LINK_PK = "LINK"
 RUN_PK = "RUN"

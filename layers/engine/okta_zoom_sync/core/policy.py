@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
-from .config import describe_validation_error
-from .errors import InvalidPolicyError
-from .model import LICENSE_TYPES, OWNER_ROLE
+from okta_zoom_sync.core.model import LICENSE_TYPES, OWNER_ROLE
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -129,35 +125,3 @@ class Policy(_Strict):
     @property
     def managed_zoom_groups(self) -> frozenset[str]:
         return frozenset(rule.zoom_group for rule in self.group_rules)
-
-
-def parse_policy(text: str, source: str = "policy") -> Policy:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        if isinstance(exc, yaml.reader.ReaderError):
-            where = f" at line {text.count(chr(10), 0, exc.position) + 1} (a character YAML does not allow)"
-        raise InvalidPolicyError(f"invalid policy file {source}: not valid YAML{where}") from None
-    except (ValueError, RecursionError):
-        # PyYAML raises these for a bad explicit tag (`!!int x`) or absurd nesting.
-        raise InvalidPolicyError(f"invalid policy file {source}: not valid YAML (a bad value or nesting)") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidPolicyError(f"invalid policy file {source}: expected a mapping of keys, got {type(data).__name__}")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidPolicyError(describe_validation_error(f"policy file {source}", exc)) from None
-
-
-def load_policy(path: Path) -> Policy:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidPolicyError(f"cannot read the policy file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidPolicyError(f"invalid policy file {path}: not UTF-8 text (byte {exc.start})") from None
-    return parse_policy(text, str(path))

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .model import (
+from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
     RESTORE_ROLE,
@@ -27,7 +27,7 @@ from .model import (
     fold,
     same_role,
 )
-from .policy import Deprovision, Policy
+from okta_zoom_sync.core.policy import Deprovision, Policy
 
 
 def email_domain(email: str) -> str:

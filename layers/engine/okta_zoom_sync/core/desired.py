@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import MEMBER_ROLE, DesiredState, DesiredUser, OktaAssignment, OktaGroupRef, OktaStatus
-from .policy import Policy, SuspendedUsers
+from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaAssignment, OktaGroupRef, OktaStatus
+from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
 ACTIVE_STATUSES = frozenset(
     {OktaStatus.ACTIVE, OktaStatus.PASSWORD_EXPIRED, OktaStatus.LOCKED_OUT, OktaStatus.RECOVERY}

@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from .model import Cursor, FailureRecord, HeldRecord, Link, Listing, LogRead, OktaAssignment, OktaGroupRef, ZoomUser
+from okta_zoom_sync.core.model import (
+    Cursor,
+    FailureRecord,
+    HeldRecord,
+    Link,
+    Listing,
+    LogRead,
+    OktaAssignment,
+    OktaGroupRef,
+    ZoomUser,
+)
 
 
 class OktaReader(Protocol):

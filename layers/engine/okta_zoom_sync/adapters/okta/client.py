@@ -16,7 +16,10 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from ..errors import (
+from okta_zoom_sync.adapters.http.oauth import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
+from okta_zoom_sync.adapters.http.transport import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
+from okta_zoom_sync.core.model import Listing, LogRead, OktaAssignment, OktaGroupRef
+from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
     ConfigurationError,
@@ -26,10 +29,7 @@ from ..errors import (
     PermanentError,
     PermissionDeniedError,
 )
-from ..model import Listing, LogRead, OktaAssignment, OktaGroupRef
-from ..observability import logger
-from .http import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
-from .tokens import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
+from okta_zoom_sync.observability import logger
 
 DEFAULT_SCOPES: tuple[str, ...] = ("okta.apps.read", "okta.users.read", "okta.groups.read", "okta.logs.read")
 APP_USERS_MAX_LIMIT = 500

@@ -14,7 +14,10 @@ from urllib.parse import quote
 
 import requests
 
-from ..errors import (
+from okta_zoom_sync.adapters.http.oauth import ZoomServerToServerToken, zoom_token_error
+from okta_zoom_sync.adapters.http.transport import ApiTransport, RequestStats, RetryPolicy, zoom_error
+from okta_zoom_sync.core.model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
+from okta_zoom_sync.errors import (
     ZOOM_INVITATION_EXPIRED,
     ZOOM_MEMBER_NOT_IN_GROUP,
     ZOOM_USER_NOT_FOUND,
@@ -25,10 +28,7 @@ from ..errors import (
     PermanentError,
     PermissionDeniedError,
 )
-from ..model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
-from ..observability import logger
-from .http import ApiTransport, RequestStats, RetryPolicy, zoom_error
-from .tokens import ZoomServerToServerToken, zoom_token_error
+from okta_zoom_sync.observability import logger
 
 PAGE_SIZE = 300  # the maximum in every spec version
 LIST_STATUSES: tuple[str, ...] = (ZoomStatus.ACTIVE, ZoomStatus.INACTIVE, ZoomStatus.PENDING)

@@ -9,28 +9,15 @@ for a passing reason, held operations) is made durable before the System Log cur
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .applier import Executor, OperationResult, Outcome
-from .desired import desired_users, zoom_email
-from .errors import (
-    ApiError,
-    AuthError,
-    CursorRefusedError,
-    InvalidPolicyError,
-    NotFoundError,
-    StateError,
-    SyncError,
-    TokenUnavailableError,
-)
-from .events import Mode, SyncEvent
-from .guardrail import apply_guardrail
-from .log_events import RELEVANT_EVENTS, Affected, affected_by
-from .model import (
+from okta_zoom_sync.boundary.request import Mode, SyncEvent
+from okta_zoom_sync.core.desired import desired_users, zoom_email
+from okta_zoom_sync.core.guardrail import apply_guardrail
+from okta_zoom_sync.core.model import (
     Cursor,
     DesiredUser,
     FailureRecord,
@@ -43,13 +30,27 @@ from .model import (
     fold,
     user_key,
 )
-from .observability import logger
-from .planner import email_domain
-from .planner import plan as make_plan
-from .policy import Policy
-from .ports import OktaReader, StateStore, ZoomReader
-from .quarantine import due_for_retry, failure_record, hold_quarantined, settle_failures
-from .result import RunReport, RunStatus
+from okta_zoom_sync.core.outcome import OperationResult, Outcome
+from okta_zoom_sync.core.planner import email_domain
+from okta_zoom_sync.core.planner import plan as make_plan
+from okta_zoom_sync.core.policy import Policy
+from okta_zoom_sync.core.ports import OktaReader, StateStore, ZoomReader
+from okta_zoom_sync.core.quarantine import due_for_retry, failure_record, hold_quarantined, settle_failures
+from okta_zoom_sync.core.report import RunReport, RunStatus
+from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, Affected, affected_by
+from okta_zoom_sync.engine.budget import TimeBudget
+from okta_zoom_sync.engine.executor import Executor
+from okta_zoom_sync.errors import (
+    ApiError,
+    AuthError,
+    CursorRefusedError,
+    InvalidPolicyError,
+    NotFoundError,
+    StateError,
+    SyncError,
+    TokenUnavailableError,
+)
+from okta_zoom_sync.observability import logger
 
 # Okta keeps System Log events 90 days; a cursor older than this (with a margin) may have lost events.
 LOG_RETENTION = timedelta(days=85)
@@ -108,27 +109,6 @@ class Work:
     held: Mapping[str, HeldRecord]
 
 
-@dataclass(frozen=True)
-class TimeBudget:
-    """The run's time: `left()` seconds remain; new work stops `margin` seconds before the end."""
-
-    left: Callable[[], float]
-    margin: float
-
-    def exhausted(self) -> bool:
-        return self.left() <= self.margin
-
-    @classmethod
-    def unlimited(cls) -> TimeBudget:
-        return cls(left=lambda: float("inf"), margin=0.0)
-
-    @classmethod
-    def from_remaining(cls, remaining_ms: Callable[[], int]) -> TimeBudget:
-        start = remaining_ms() / 1000
-        # Keep back 15 % of the time (between 2 s and 60 s) to checkpoint and answer.
-        return cls(left=lambda: remaining_ms() / 1000, margin=max(2.0, min(60.0, 0.15 * start)))
-
-
 class SyncEngine:
     def __init__(
         self,
@@ -156,15 +136,9 @@ class SyncEngine:
 
     # --- one run -------------------------------------------------------------------------------------------
 
-    def run(self, event: SyncEvent, run_id: str | None = None) -> RunReport:
+    def run(self, event: SyncEvent, report: RunReport) -> RunReport:
+        """Run once and fill in `report` (made by the caller): what was planned, applied, held and failed."""
         started = time.monotonic()
-        report = RunReport(
-            run_id=run_id or str(uuid.uuid4()),
-            mode=event.mode.value,
-            dry_run=event.dry_run,
-            force=event.force,
-            started_at=self.clock().isoformat(),
-        )
         logger.append_keys(run_id=report.run_id, mode=report.mode, dry_run=report.dry_run)
         logger.info("run started", extra={"force": event.force})
         holds_lease = False

@@ -1,4 +1,4 @@
-"""The function's environment, read and checked once per cold start. Names and ARNs only, never a secret."""
+"""The function's settings: its environment variables, checked. Names and URLs only, never a secret."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigurationError
+from okta_zoom_sync.boundary.validation import describe_validation_error
+from okta_zoom_sync.errors import ConfigurationError
 
 DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
 DEFAULT_ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"
+# The environment variables the settings are read from.
+SETTINGS_VARIABLES = (
+    "OKTA_ORG_URL",
+    "OKTA_APP_ID",
+    "ZOOM_API_URL",
+    "ZOOM_TOKEN_URL",
+    "CREDENTIALS_SECRET_ID",
+    "STATE_TABLE_NAME",
+    "SYNC_POLICY_PATH",
+)
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -74,17 +85,3 @@ class Settings(BaseModel):
             return cls.model_validate(env)
         except ValidationError as exc:
             raise ConfigurationError(describe_validation_error("environment", exc, by_alias=True)) from None
-
-
-def describe_validation_error(what: str, exc: ValidationError, *, by_alias: bool = False) -> str:
-    """One readable line per problem, naming the field; never echoes the rejected value."""
-    problems = []
-    for err in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) if p != "" else '""' for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is required"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a known key"
-        problems.append(f"{loc}: {msg}" if loc else msg)
-    return f"invalid {what}: " + "; ".join(problems)

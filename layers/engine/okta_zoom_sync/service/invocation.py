@@ -1,0 +1,137 @@
+"""One invocation: a connection check or a sync run, reported once.
+
+The report is made here and nowhere else; the engine fills it in. When Okta or Zoom refuses the credential,
+the secret may have been rotated since it was cached: it is read afresh, and the run is made again (once)
+if it changed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from okta_zoom_sync.boundary.policy_file import load_policy
+from okta_zoom_sync.boundary.request import Mode, SyncEvent, parse_event
+from okta_zoom_sync.boundary.secrets import Credentials, SecretsManagerCredentials
+from okta_zoom_sync.boundary.settings import SETTINGS_VARIABLES, Settings
+from okta_zoom_sync.core.report import RunReport, RunStatus
+from okta_zoom_sync.engine.budget import TimeBudget
+from okta_zoom_sync.engine.checks import Check, check_okta, check_state, check_zoom
+from okta_zoom_sync.errors import ConfigurationError, SyncError
+from okta_zoom_sync.observability import logger
+from okta_zoom_sync.service.metrics import emit_check_metrics, emit_run_metrics
+from okta_zoom_sync.wiring import build_engine, build_okta, build_state, build_zoom
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What the handler knows of this call: its id, its time, and where the packaged policy file is."""
+
+    run_id: str
+    budget: TimeBudget
+    default_policy: Path
+
+    @classmethod
+    def from_context(cls, context: Any, *, default_policy: Path) -> Invocation:
+        run_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        budget = TimeBudget.from_remaining(remaining) if callable(remaining) else TimeBudget.unlimited()
+        return cls(run_id, budget, default_policy)
+
+
+def parse_request(event: object) -> SyncEvent:
+    """The invocation event, validated. A bad event raises InvalidEventError before anything is read."""
+    return parse_event(event)
+
+
+_settings: dict[tuple[str | None, ...], Settings | ConfigurationError] = {}
+
+
+def load_settings() -> Settings | ConfigurationError:
+    """The function's settings, read from the environment once per cold start.
+
+    A wrong setting is returned as the error, for the run to report (the invocation still answers). The
+    cache is keyed on the variables' values, so a process whose environment changes (a test) reads again."""
+    key = tuple(os.environ.get(name) for name in SETTINGS_VARIABLES)
+    if key not in _settings:
+        try:
+            _settings[key] = Settings.from_environ()
+        except ConfigurationError as exc:
+            _settings[key] = exc
+    return _settings[key]
+
+
+def run(request: SyncEvent, settings: Settings | ConfigurationError, invocation: Invocation) -> RunReport:
+    logger.append_keys(run_id=invocation.run_id)
+    report = _new_report(request, invocation)
+    if isinstance(settings, ConfigurationError):
+        _configuration_failed(report, settings)
+    elif request.mode is Mode.CHECK:
+        _check(settings, report)
+        emit_check_metrics(report)
+        return report
+    else:
+        report = _sync(request, settings, invocation, report)
+    emit_run_metrics(report)
+    return report
+
+
+def _new_report(request: SyncEvent, invocation: Invocation) -> RunReport:
+    return RunReport(
+        run_id=invocation.run_id,
+        mode=request.mode.value,
+        dry_run=request.dry_run,
+        force=request.force,
+        started_at=datetime.now(UTC).isoformat(),
+    )
+
+
+def _configuration_failed(report: RunReport, exc: ConfigurationError) -> None:
+    # Configuration is wrong: fail the run, touch nothing, say which setting or key.
+    logger.error("configuration error", extra={"error_code": exc.code, "error": exc.message})
+    report.fail(exc)
+
+
+def _sync(request: SyncEvent, settings: Settings, invocation: Invocation, report: RunReport) -> RunReport:
+    secret = SecretsManagerCredentials(settings.credentials_secret_id)
+    try:
+        policy = load_policy(settings.sync_policy_path or invocation.default_policy)
+        credentials = secret.load()
+        engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=invocation.budget)
+    except ConfigurationError as exc:
+        _configuration_failed(report, exc)
+        return report
+    report = engine.run(request, report)
+    if not report.credential_refused:
+        return report
+    try:
+        fresh: Credentials = secret.load(force_fetch=True)
+        if fresh == credentials:
+            return report
+        logger.info("the secret changed: running again with the new credentials")
+        engine = build_engine(settings, policy, fresh, dry_run=request.dry_run, budget=invocation.budget)
+    except ConfigurationError as exc:
+        report.notes.append(f"re-reading the secret after the refusal failed: {exc.message}")
+        return report
+    return engine.run(request, _new_report(request, invocation))
+
+
+def _check(settings: Settings, report: RunReport) -> None:
+    """The connection test. Each check runs on its own; one failing does not hide the others."""
+    checks: list[Check] = []
+    credentials: Credentials | None = None
+    try:
+        credentials = SecretsManagerCredentials(settings.credentials_secret_id).load()
+        checks.append(Check("secret", True, f"secret {settings.credentials_secret_id} holds valid credentials"))
+    except SyncError as exc:
+        checks.append(Check("secret", False, f"{exc.message}. Fix the secret's keys (see the README)."))
+    checks.append(check_state(build_state(settings), settings.state_table_name))
+    if credentials is not None:
+        checks.extend(check_okta(build_okta(settings, credentials), settings.okta_app_id))
+        checks.extend(check_zoom(build_zoom(settings, credentials)))
+    report.checks = [c.to_dict() for c in checks]
+    report.status = RunStatus.SUCCEEDED if all(c.ok for c in checks) else RunStatus.FAILED
