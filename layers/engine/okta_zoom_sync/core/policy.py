@@ -1,4 +1,7 @@
-"""The policy file (YAML): how Okta users map to Zoom licenses, roles and groups, and the safety limits."""
+"""The policy model: how Okta users map to Zoom licenses, roles and groups, and the safety limits.
+
+Reading and checking the YAML file is boundary/policy_file.py's job; this module only defines what a valid
+policy is. Pure."""
 
 from __future__ import annotations
 

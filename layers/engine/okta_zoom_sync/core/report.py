@@ -1,4 +1,6 @@
-"""The handler's return value: what was planned, applied, held and failed, as a JSON-serialisable dict."""
+"""The run's report: made once by the service, filled in by the engine, returned by the handler as a dict.
+
+It says what was planned, applied, held and failed, and why; `to_dict` is the contract's result shape. Pure."""
 
 from __future__ import annotations
 

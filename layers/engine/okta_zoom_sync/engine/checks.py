@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from okta_zoom_sync.errors import AuthError, PermissionDeniedError, SyncError
+from okta_zoom_sync.errors import AuthError, NotFoundError, PermissionDeniedError, SyncError
 
 # OktaClient.auth_mode -> how the okta.token check names the method in use.
 OKTA_AUTH_MODES = {
@@ -112,7 +112,7 @@ def check_okta(okta: CheckableOkta, app_id: str) -> list[Check]:
         return f"app {app_id} ({data.get('label') or data.get('name')}) is ACTIVE"
 
     def app_fix(exc: SyncError) -> str:
-        if exc.status == 404:
+        if isinstance(exc, NotFoundError):
             return "OKTA_APP_ID must be the Zoom app instance id (0oa...) from the app's URL in the Okta admin console."
         return fix(exc)
 
