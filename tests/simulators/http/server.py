@@ -1,5 +1,5 @@
 """The socket side of the simulators: the threading HTTP/1.1 server and its request handler class (``_Handler``,
-whose every method hands the connection to the owning simulator), and the reading and writing of HTTP messages
+whose ``do_*`` methods hand each request to the owning simulator), and the reading and writing of HTTP messages
 (chunked and ``Content-Length`` bodies, JSON answers)."""
 
 from __future__ import annotations
