@@ -1,6 +1,7 @@
 """Okta's rate limits and failure answers: the rate-limit buckets, the org-wide per-credential mode, the standard
-headers of every answer, the API's shape of injected faults and of 429s, the 411 of a body-less POST, and features
-switched off. Control API: ``enforce_org_rate_limits``, ``disable_feature``; read access: ``bucket_counts``.
+headers of every answer, the API's shape of injected faults and of 429s, the 411 of a POST or PUT sent without
+``Content-Length`` (nor chunked encoding), and features switched off. Control API: ``enforce_org_rate_limits``,
+``disable_feature``; read access: ``bucket_counts``.
 
 - Every answer carries ``X-Rate-Limit-Limit``/``-Remaining``/``-Reset`` (epoch seconds) and ``X-Okta-Request-Id``.
 - ``disable_feature(path_prefix)``: every request under the prefix (after authentication, before the scope check)
