@@ -6,8 +6,8 @@ authentication challenges), waiting on 429s, backing off on 5xx and dropped conn
 once on a 401, pausing before a rate-limit bucket runs dry, and turning every other answer into the
 typed error the vendor's `ApiDialect` chose. A caller gets a 2xx response or an `ApiError` subclass
 that already says what the answer means (retry later, credential refused, not found...); the status
-stays on the error (`status`) for messages and for the few documented cases a client tells apart by
-it (Okta refusing a saved System Log cursor with a 400 or 404).
+stays on the error (`status`) for messages and the few cases a caller tells apart by it (Okta refusing
+a saved System Log cursor with a 400 or 404; the connection check's advice on a 404).
 
 Nothing here knows a vendor: what differs (error bodies, request-id, retry and rate-limit headers) comes
 in the dialect, and the rate-limit bucket of a request from `bucket_of`.
