@@ -23,8 +23,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from okta_zoom_sync.adapters.http.transport import RetryPolicy
-from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.okta.auth import OktaApiToken
+from okta_zoom_sync.adapters.okta.client import OktaClient
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
 
 RECORDED = Path(__file__).parent / "recorded"

@@ -10,8 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from okta_zoom_sync.adapters.http.transport import RetryPolicy, okta_error
-from okta_zoom_sync.adapters.okta.client import OktaServiceApp
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.okta.auth import OktaServiceApp
+from okta_zoom_sync.adapters.okta.errors import okta_error
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,

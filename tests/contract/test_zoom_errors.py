@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from okta_zoom_sync.adapters.http.oauth import zoom_token_error
-from okta_zoom_sync.adapters.http.transport import RetryPolicy, zoom_error
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.zoom.auth import zoom_token_error
+from okta_zoom_sync.adapters.zoom.errors import zoom_error
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,

@@ -19,9 +19,11 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http.oauth import OktaPrivateKeyJwtToken, okta_token_error
-from okta_zoom_sync.adapters.http.transport import ApiTransport, RetryPolicy, okta_error
-from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.http.transport import ApiTransport
+from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaPrivateKeyJwtToken, OktaServiceApp, okta_token_error
+from okta_zoom_sync.adapters.okta.client import OktaClient
+from okta_zoom_sync.adapters.okta.errors import okta_error
 from okta_zoom_sync.engine.checks import check_okta
 from okta_zoom_sync.errors import AuthError, PermanentError
 

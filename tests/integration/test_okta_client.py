@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http.transport import RetryPolicy
-from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
+from okta_zoom_sync.adapters.okta.client import OktaClient
 from okta_zoom_sync.core.model import OktaGroupRef
 from okta_zoom_sync.errors import AuthError, InvalidPolicyError, NotFoundError, PermissionDeniedError
 

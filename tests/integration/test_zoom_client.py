@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from okta_zoom_sync.adapters.http.transport import RetryPolicy
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.core.model import ZoomUser
 from okta_zoom_sync.errors import AuthError, ConflictError, LicenseLimitError, NotFoundError, PermanentError

@@ -9,7 +9,7 @@ from typing import Any
 from okta_zoom_sync.core.model import Change, Link, Operation, OpKind, Plan, UserPlan, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
-from okta_zoom_sync.errors import ConflictError, PermanentError
+from okta_zoom_sync.errors import EmailTakenError, ManagedDomainUserError
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -23,7 +23,7 @@ class FakeZoom:
         self.calls: list[tuple[str, ...]] = []
 
     def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
-        raise ConflictError("Zoom API 409 code 1005: Email has already been used", api="zoom", code="1005")
+        raise EmailTakenError("Zoom API 409 code 1005: Email has already been used", api="zoom", code="1005")
 
     def get_user(self, id_or_email: str) -> ZoomUser | None:
         return self.existing
@@ -31,7 +31,7 @@ class FakeZoom:
     def delete_user(self, zoom_id: str, action: str) -> None:
         self.calls.append(("delete", zoom_id, action))
         if action == "disassociate" and self.refuse_disassociate:
-            raise PermanentError("Zoom API 400 code 1107: managed domain", api="zoom", code="1107", status=400)
+            raise ManagedDomainUserError("Zoom API 400 code 1107: managed domain", api="zoom", code="1107", status=400)
 
     def __getattr__(self, name: str) -> Any:
         return lambda *args, **kwargs: self.calls.append((name, *map(str, args)))

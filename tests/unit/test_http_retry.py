@@ -14,17 +14,14 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from okta_zoom_sync.adapters.http.transport import (
-    ApiTransport,
-    RetryPolicy,
-    next_link,
-    okta_error,
-    parse_retry_after,
-    require_https,
-    zoom_error,
-)
-from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.http.links import next_link
+from okta_zoom_sync.adapters.http.retry import RetryPolicy, parse_retry_after
+from okta_zoom_sync.adapters.http.transport import ApiTransport, require_https
+from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
+from okta_zoom_sync.adapters.okta.client import OktaClient
+from okta_zoom_sync.adapters.okta.errors import okta_error
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
+from okta_zoom_sync.adapters.zoom.errors import zoom_error
 from okta_zoom_sync.errors import (
     AuthError,
     ConfigurationError,

@@ -1,12 +1,12 @@
-"""Every error the engine raises, classified once.
+"""The sync's error types, vendor-neutral: what went wrong, not which vendor code said so.
 
-`classify_okta` and `classify_zoom` map an API's (HTTP status, error code) to one of these types, so
-the retry policy, the applier and the result never look at raw status codes again.
+The adapters classify each API answer once (`adapters/okta/errors.py`, `adapters/zoom/errors.py` and the
+token providers) into one of these types; the engine applies, retries and quarantines by type alone.
+`code` keeps the vendor's code and `status` the HTTP status, for the report, the logs and the
+connection check's advice.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 
 class SyncError(Exception):
@@ -107,7 +107,12 @@ class NotFoundError(ApiError):
 
 
 class ConflictError(ApiError):
-    """Zoom 409, e.g. code 1005: the email is already used."""
+    """The request conflicts with what the API holds (HTTP 409)."""
+
+
+class EmailTakenError(ConflictError):
+    """The email address is used already by another user (Zoom 409 code 1005): a create finds the user
+    there, an email move waits until the address is free."""
 
 
 class LicenseLimitError(ApiError):
@@ -118,65 +123,5 @@ class PermanentError(ApiError):
     """Anything else: the same request would fail the same way again."""
 
 
-def seconds_to_utc_midnight(now: datetime | None = None) -> float:
-    moment = now or datetime.now(UTC)
-    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
-    return (midnight - moment).total_seconds()
-
-
-# Zoom error codes, from the Zoom API fact sheet.
-ZOOM_LICENSE_CODES = frozenset({2033, 2034, 2038, 3412})
-ZOOM_MISSING_SCOPE_CODES = frozenset({4700, 4711})
-ZOOM_INVALID_TOKEN_CODE = 124
-ZOOM_USER_NOT_FOUND = 1001
-ZOOM_USER_NOT_IN_ACCOUNT = 1010  # "User not found on this account" (also "group not in this account")
-ZOOM_EMAIL_USED = 1005
-ZOOM_GROUP_NOT_FOUND = 4130
-ZOOM_MEMBER_NOT_IN_GROUP = 4131
-ZOOM_INVITATION_EXPIRED = 1120
-ZOOM_MANAGED_DOMAIN_USER = 1107  # a managed-domain user cannot be disassociated: delete it
-
-
-def classify_zoom(status: int, code: int | None, message: str, retry_after: float | None = None) -> ApiError:
-    text = f"Zoom API {status}" + (f" code {code}" if code is not None else "") + f": {message}"
-    code_s = str(code) if code is not None else str(status)
-    if status == 429 and retry_after is None and "daily" in message.casefold():
-        # A daily quota is spent: it comes back at 00:00 UTC ("You may resume these requests at GMT 00:00:00"),
-        # so waiting a second and trying again only spends more of it.
-        retry_after = seconds_to_utc_midnight()
-    if status == 429:
-        return RateLimitedError(text, api="zoom", code=code_s, status=status, retry_after=retry_after)
-    if status >= 500:
-        return RetryableError(text, api="zoom", code=code_s, status=status, retry_after=retry_after)
-    if code in ZOOM_LICENSE_CODES:
-        return LicenseLimitError(text, api="zoom", code=code_s, status=status)
-    if code in ZOOM_MISSING_SCOPE_CODES:
-        return PermissionDeniedError(text, api="zoom", code=code_s, status=status)
-    if status == 401:
-        return AuthError(text, api="zoom", code=code_s, status=status)
-    if status == 403:
-        return PermissionDeniedError(text, api="zoom", code=code_s, status=status)
-    if status == 404:
-        return NotFoundError(text, api="zoom", code=code_s, status=status)
-    if status == 409:
-        return ConflictError(text, api="zoom", code=code_s, status=status)
-    return PermanentError(text, api="zoom", code=code_s, status=status)
-
-
-def classify_okta(status: int, code: str | None, summary: str, retry_after: float | None = None) -> ApiError:
-    text = f"Okta API {status}" + (f" {code}" if code else "") + f": {summary}"
-    code_s = code or str(status)
-    if status == 429 or code == "E0000047":
-        return RateLimitedError(text, api="okta", code=code_s, status=status, retry_after=retry_after)
-    if status >= 500:
-        return RetryableError(text, api="okta", code=code_s, status=status, retry_after=retry_after)
-    if code == "E0000015":
-        # "Feature not enabled / no permission": the credential is fine; the org or the token lacks a feature.
-        return PermissionDeniedError(text, api="okta", code=code_s, status=status)
-    if status == 401 or code == "E0000011":
-        return AuthError(text, api="okta", code=code_s, status=status)
-    if status == 403:
-        return PermissionDeniedError(text, api="okta", code=code_s, status=status)
-    if status == 404:
-        return NotFoundError(text, api="okta", code=code_s, status=status)
-    return PermanentError(text, api="okta", code=code_s, status=status)
+class ManagedDomainUserError(PermanentError):
+    """A user of a managed (associated) domain cannot be disassociated, only deleted (Zoom code 1107)."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from okta_zoom_sync.adapters.dynamodb.store import DynamoStateStore
-from okta_zoom_sync.adapters.http.transport import RetryPolicy
-from okta_zoom_sync.adapters.okta.client import OktaApiToken, OktaClient, OktaServiceApp
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
+from okta_zoom_sync.adapters.okta.client import OktaClient
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from okta_zoom_sync.boundary.validation import describe_validation_error
+from okta_zoom_sync.core.urls import check_base_url
 from okta_zoom_sync.errors import ConfigurationError
 
 DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
@@ -25,27 +24,6 @@ SETTINGS_VARIABLES = (
     "STATE_TABLE_NAME",
     "SYNC_POLICY_PATH",
 )
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(name: str, value: str) -> str:
-    """An https URL, or plain http to a loopback host (the local simulators)."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ValueError(f"{name} must be an absolute https URL, got {value!r}")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError(f"{name} must use https (plain http is allowed only for loopback hosts)")
-    return value.rstrip("/")
 
 
 class Settings(BaseModel):

@@ -20,11 +20,11 @@ from okta_zoom_sync.core.model import (
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
 from okta_zoom_sync.core.ports import StateStore, ZoomReader, ZoomWriter
 from okta_zoom_sync.errors import (
-    ZOOM_EMAIL_USED,
-    ZOOM_MANAGED_DOMAIN_USER,
     ApiError,
     AuthError,
     ConflictError,
+    EmailTakenError,
+    ManagedDomainUserError,
     PermanentError,
     StateError,
     SyncError,
@@ -189,7 +189,7 @@ class Applier(Executor):
             )
         except ConflictError as exc:
             # The email exists already: a create whose answer was lost, or a user invited meanwhile. Adopt it.
-            if exc.code != str(ZOOM_EMAIL_USED):
+            if not isinstance(exc, EmailTakenError):
                 raise
             existing = self.reader.get_user(op.email)
             if existing is None or existing.zoom_id is None:
@@ -217,7 +217,7 @@ class Applier(Executor):
             # Zoom refuses to disassociate a managed-domain user (1107). A pending invitation holds no data:
             # withdraw it by deleting it instead. (Active users are only ever deleted as the policy says.)
             pending = op.old_value("status") == ZoomStatus.PENDING
-            if not (pending and action == "disassociate" and exc.code == str(ZOOM_MANAGED_DOMAIN_USER)):
+            if not (pending and action == "disassociate" and isinstance(exc, ManagedDomainUserError)):
                 raise
             logger.info("invitation in a managed domain: deleting it instead", extra={"email": op.email})
             self.writer.delete_user(target, "delete")

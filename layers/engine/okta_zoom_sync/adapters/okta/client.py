@@ -1,23 +1,35 @@
 """Okta Management API reader: `OktaClient` implements `ports.OktaReader`.
 
 Every collection is read by following `Link: <…>; rel="next"` until there is none; cursors are never
-built. Authentication is an SSWS API token or an OAuth 2.0 service app (client credentials with
-private_key_jwt); either way retries, 429 waits and the one-time re-mint on 401 live in `ApiTransport`.
+built. Authentication is an SSWS API token or an OAuth 2.0 service app (`auth.py`); either way
+retries, 429 waits, the pause before a rate-limit bucket runs dry and the one-time re-mint on 401 live
+in `ApiTransport`, with Okta's headers from its dialect (`errors.py`). Rows become records in
+`records.py`. A refused call names the scope it needs.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from okta_zoom_sync.adapters.http.oauth import OktaPrivateKeyJwtToken, StaticToken, okta_token_error
-from okta_zoom_sync.adapters.http.transport import ApiTransport, RequestStats, RetryPolicy, next_link, okta_error
+from okta_zoom_sync.adapters.http.links import next_link
+from okta_zoom_sync.adapters.http.oauth import StaticToken
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.http.stats import RequestStats
+from okta_zoom_sync.adapters.http.transport import ApiTransport
+from okta_zoom_sync.adapters.okta.auth import (
+    OktaApiToken,
+    OktaCredentials,
+    OktaPrivateKeyJwtToken,
+    OktaServiceApp,
+    okta_token_error,
+)
+from okta_zoom_sync.adapters.okta.errors import okta_error, scope_hint
+from okta_zoom_sync.adapters.okta.records import assignment_from_row, assignment_from_user, group_ref, text
 from okta_zoom_sync.core.model import Listing, LogRead, OktaAssignment, OktaGroupRef
 from okta_zoom_sync.errors import (
     ApiError,
@@ -31,17 +43,11 @@ from okta_zoom_sync.errors import (
 )
 from okta_zoom_sync.observability import logger
 
-DEFAULT_SCOPES: tuple[str, ...] = ("okta.apps.read", "okta.users.read", "okta.groups.read", "okta.logs.read")
 APP_USERS_MAX_LIMIT = 500
 GROUPS_LIMIT = 200  # Okta's recommended page for groups and group members
 LOG_PAGE_LIMIT = 1000  # the System Log's maximum page
 _GROUP_ID = re.compile(r"^00g[0-9A-Za-z]{17}$")
-# App-user statuses (AppUserStatus) that mean the assignment exists but is not enabled.
-_APP_USER_SUSPENDED = frozenset({"SUSPENDED", "INACTIVE"})
-_APP_USER_GONE = frozenset({"DEPROVISIONED", "REVOKED", "UNASSIGNED"})
 APP_GROUPS_LIMIT = 200  # /apps/{id}/groups: the maximum page
-# The scope each endpoint family needs (fact sheet §1b), to say what to grant when Okta refuses a call.
-_SCOPES = {"apps": "okta.apps.read", "groups": "okta.groups.read", "users": "okta.users.read", "logs": "okta.logs.read"}
 
 
 def okta_bucket(method: str, path: str) -> str:
@@ -61,26 +67,6 @@ def okta_bucket(method: str, path: str) -> str:
     if family == "logs":
         return "/api/v1/logs"
     return "other"
-
-
-@dataclass(frozen=True)
-class OktaApiToken:
-    """An SSWS API token."""
-
-    token: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class OktaServiceApp:
-    """An Okta API Services app: client credentials with private_key_jwt (RSA → RS256, EC P-256 → ES256)."""
-
-    client_id: str
-    private_key_pem: str = field(repr=False)
-    key_id: str | None = None
-    scopes: tuple[str, ...] = DEFAULT_SCOPES
-
-
-OktaCredentials = OktaApiToken | OktaServiceApp
 
 
 class OktaClient:
@@ -167,7 +153,7 @@ class OktaClient:
                 if not isinstance(row, Mapping):
                     continue
                 try:
-                    assignment, embedded = _assignment_from_row(row)
+                    assignment, embedded = assignment_from_row(row)
                 except PermanentError as exc:
                     skipped.append(exc.message)
                     continue
@@ -205,10 +191,10 @@ class OktaClient:
         for user in self._items("/api/v1/users", params):
             if not isinstance(user, Mapping) or not user.get("id"):
                 continue
-            if _text((user.get("profile") or {}).get("email")).casefold() != wanted:
+            if text((user.get("profile") or {}).get("email")).casefold() != wanted:
                 continue  # search is eventually consistent: check what came back
             try:
-                found.append(_assignment_from_user(user, okta_id=str(user["id"])))
+                found.append(assignment_from_user(user, okta_id=str(user["id"])))
             except PermanentError:
                 continue
         return found
@@ -232,25 +218,25 @@ class OktaClient:
     def get_user(self, id_or_login: str) -> OktaAssignment | None:
         path = f"/api/v1/users/{_q(id_or_login, safe='@')}"
         try:
-            with _scope_hint(path):
+            with scope_hint(path):
                 user = self._api.request_json("GET", path)
         except NotFoundError:
             return None
         if not isinstance(user, Mapping):
             raise PermanentError("Okta returned a user that is not an object", api="okta", code="bad_response")
-        return _assignment_from_user(user, okta_id=str(user.get("id") or ""))
+        return assignment_from_user(user, okta_id=str(user.get("id") or ""))
 
     def get_assignment(self, okta_id: str) -> OktaAssignment | None:
         """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
         path = f"{self._app_path}/users/{_q(okta_id)}"
         try:
-            with _scope_hint(path):
+            with scope_hint(path):
                 row = self._api.request_json("GET", path, params={"expand": "user"})
         except NotFoundError:
             return None
         if not isinstance(row, Mapping):
             raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
-        return _assignment_from_row(row)[0]
+        return assignment_from_row(row)[0]
 
     def read_log(
         self,
@@ -272,7 +258,7 @@ class OktaClient:
         url = position
         for page_number in range(max_pages):
             try:
-                with _scope_hint("/api/v1/logs"):
+                with scope_hint("/api/v1/logs"):
                     response = self._api.request("GET", url)
             except (NotFoundError, PermanentError) as exc:
                 if page_number == 0 and exc.status in (400, 404):
@@ -311,7 +297,7 @@ class OktaClient:
             raise CursorRefusedError("the saved System Log cursor follows other event types (the sync was upgraded)")
 
     def list_user_groups(self, okta_id: str) -> frozenset[OktaGroupRef]:
-        refs = (_group_ref(g) for g in self._items(f"/api/v1/users/{_q(okta_id)}/groups", None))
+        refs = (group_ref(g) for g in self._items(f"/api/v1/users/{_q(okta_id)}/groups", None))
         return frozenset(g for g in refs if g is not None)
 
     def probe_scopes(self) -> dict[str, str | None]:
@@ -328,7 +314,7 @@ class OktaClient:
         found: dict[str, str | None] = {}
         for scope, probe in probes.items():
             try:
-                with _scope_hint(f"/api/v1/{scope.split('.')[1]}"):
+                with scope_hint(f"/api/v1/{scope.split('.')[1]}"):
                     probe()
                 found[scope] = None
             except (PermissionDeniedError, NotFoundError) as exc:
@@ -348,7 +334,7 @@ class OktaClient:
         url: str | None = path
         seen: set[str] = set()
         while url is not None:
-            with _scope_hint(path):
+            with scope_hint(path):
                 response = self._api.request("GET", url, params=params)
             body = self._api.json_of(response)
             if not isinstance(body, list):
@@ -364,16 +350,16 @@ class OktaClient:
     def _group_by_id(self, group_id: str) -> OktaGroupRef | None:
         path = f"/api/v1/groups/{_q(group_id)}"
         try:
-            with _scope_hint(path):
+            with scope_hint(path):
                 group = self._api.request_json("GET", path)
         except NotFoundError:
             return None
-        return _group_ref(group)
+        return group_ref(group)
 
     def _group_by_name(self, name: str) -> OktaGroupRef | None:
         wanted = name.casefold()
         params = {"q": name, "limit": str(min(self.page_limit, GROUPS_LIMIT))}
-        matches = [g for g in (_group_ref(row) for row in self._items("/api/v1/groups", params)) if g is not None]
+        matches = [g for g in (group_ref(row) for row in self._items("/api/v1/groups", params)) if g is not None]
         matches = [g for g in matches if g.name.casefold() == wanted]
         if len(matches) > 1:
             exact = [g for g in matches if g.name == name]
@@ -394,94 +380,3 @@ def _log_filter(event_types: Iterable[str]) -> str:
 
 def _search_literal(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-@contextmanager
-def _scope_hint(path: str) -> Iterator[None]:
-    """Say which scope (or Okta feature) a refused call needs, instead of a bare 403 or E0000015."""
-    try:
-        yield
-    except PermissionDeniedError as exc:
-        parts = [p for p in urlsplit(path).path.split("/") if p]
-        family = parts[2] if parts[:2] == ["api", "v1"] and len(parts) > 2 else ""
-        scope = _SCOPES.get(family)
-        if scope is None or "grant the scope" in exc.message:
-            raise
-        if exc.code == "E0000015":
-            advice = (
-                f"Okta says the feature behind /api/v1/{family} is not enabled for this org, or the credential may "
-                f"not use it: check the org's features, and grant the scope {scope} and an admin role that covers it"
-            )
-        else:
-            advice = f"grant the scope {scope} to the service app (or use an admin whose role covers it)"
-        raise PermissionDeniedError(f"{exc.message}. {advice}", api="okta", code=exc.code, status=exc.status) from exc
-
-
-def _text(value: object) -> str:
-    return str(value).strip() if value is not None else ""
-
-
-def _group_ref(group: object) -> OktaGroupRef | None:
-    if not isinstance(group, Mapping) or not group.get("id"):
-        return None
-    profile = group.get("profile") or {}
-    return OktaGroupRef(id=str(group["id"]), name=_text(profile.get("name")))
-
-
-def _assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaAssignment, bool]:
-    """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user."""
-    user = (row.get("_embedded") or {}).get("user")
-    if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
-        return _assignment_from_user(user, okta_id=str(row.get("id") or user.get("id"))), True
-    return _assignment_from_app_user(row), False
-
-
-def _assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssignment:
-    profile = user.get("profile") or {}
-    login = _text(profile.get("login"))
-    email = _text(profile.get("email")) or login
-    if not okta_id or not email:
-        raise PermanentError(
-            f"Okta user {okta_id or '(no id)'} has neither an email nor a login", api="okta", code="no_email"
-        )
-    return OktaAssignment(
-        okta_id=okta_id,
-        login=login or email,
-        email=email,
-        first_name=_text(profile.get("firstName")),
-        last_name=_text(profile.get("lastName")),
-        status=_text(user.get("status")).upper(),
-    )
-
-
-def _assignment_from_app_user(row: Mapping[str, Any]) -> OktaAssignment:
-    """Fallback when `_embedded.user` is missing: the app-user profile and credentials.
-
-    The Okta user status is unknown then; it is derived from the assignment's own status (an assignment
-    exists only for users who are not deactivated)."""
-    okta_id = _text(row.get("id"))
-    profile = row.get("profile") or {}
-    user_name = _text((row.get("credentials") or {}).get("userName"))
-    email = _text(profile.get("email")) or user_name
-    if not okta_id or not email:
-        raise PermanentError(
-            f"Okta app user {okta_id or '(no id)'} has no email, no user name and no embedded user",
-            api="okta",
-            code="no_email",
-        )
-    app_status = _text(row.get("status")).upper()
-    status = (
-        "SUSPENDED"
-        if app_status in _APP_USER_SUSPENDED
-        else "DEPROVISIONED"
-        if app_status in _APP_USER_GONE
-        else "ACTIVE"
-    )
-    return OktaAssignment(
-        okta_id=okta_id,
-        login=user_name or email,
-        email=email,
-        first_name=_text(profile.get("firstName") or profile.get("given_name")),
-        last_name=_text(profile.get("lastName") or profile.get("family_name")),
-        status=status,
-    )

@@ -3,7 +3,7 @@
 `DPoPKey` is an ephemeral EC P-256 key pair (never the service app's client-assertion key, as Okta asks)
 that signs one proof per HTTP request: header `typ: dpop+jwt`, `alg: ES256`, `jwk` = the public key;
 claims `htm`, `htu`, `iat`, `jti` (fresh each proof), plus `nonce` when the server handed one out and
-`ath` when the proof accompanies an access token.
+`ath` when the proof accompanies an access token. `server_nonce` reads the nonce a server hands out.
 
 `htu` is the request URL without query or fragment, with the path percent-DECODED: Okta compares it
 with the path it decoded itself, so `/users/alice%40acme.example` must be proved as
@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -50,6 +51,12 @@ def htu(url: str) -> str:
     port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     return f"{scheme}://{netloc}{unquote(parts.path) or '/'}"
+
+
+def server_nonce(headers: Mapping[str, str]) -> str | None:
+    """The `DPoP-Nonce` a server handed out in its answer's headers (RFC 9449 §8-9), if any."""
+    value = (headers.get("DPoP-Nonce") or "").strip().strip('"')
+    return value or None
 
 
 def jwk_thumbprint(jwk: dict[str, Any]) -> str:

@@ -1,27 +1,38 @@
 """Zoom REST API v2 client: `ZoomClient` implements `ports.ZoomReader` and `ports.ZoomWriter`.
 
-Server-to-Server OAuth (minted lazily, cached, re-minted once on a 401 code 124). Role and group
-catalogues are read once per client and cached: reads turn `role_id` / `group_ids` into names, writes
-turn names (compared case-insensitively) into ids. Paging follows `next_page_token` until it is empty.
+Server-to-Server OAuth (`auth.py`: minted lazily, cached, re-minted once on a 401 code 124). Role and
+group names go through the account's catalogues (`catalogue.py`). Paging follows `next_page_token`
+until it is empty. Zoom's codes for "no such user", "not a member" and "invitation expired" are read
+here, where they mean "already done" or "absent"; a write that Zoom refuses because the email is
+taken (1005) or the user is in a managed domain (1107) raises `EmailTakenError` /
+`ManagedDomainUserError`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from okta_zoom_sync.adapters.http.oauth import ZoomServerToServerToken, zoom_token_error
-from okta_zoom_sync.adapters.http.transport import ApiTransport, RequestStats, RetryPolicy, zoom_error
-from okta_zoom_sync.core.model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
-from okta_zoom_sync.errors import (
+from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.http.stats import RequestStats
+from okta_zoom_sync.adapters.http.transport import ApiTransport
+from okta_zoom_sync.adapters.zoom.auth import ZoomServerToServerToken, zoom_token_error
+from okta_zoom_sync.adapters.zoom.catalogue import Catalogue
+from okta_zoom_sync.adapters.zoom.errors import (
     ZOOM_INVITATION_EXPIRED,
     ZOOM_MEMBER_NOT_IN_GROUP,
     ZOOM_USER_NOT_FOUND,
     ZOOM_USER_NOT_IN_ACCOUNT,
+    is_zoom_code,
+    typed_error,
+    zoom_error,
+)
+from okta_zoom_sync.core.model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
+from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
     NotFoundError,
@@ -37,52 +48,6 @@ FALLBACK_ROLES: dict[str, str] = {"0": "Owner", "1": "Admin", "2": MEMBER_ROLE}
 UPDATABLE_FIELDS = frozenset({"first_name", "last_name", "type", "display_name"})
 STATUS_ACTIONS = frozenset({"activate", "deactivate"})
 DELETE_ACTIONS = frozenset({"delete", "disassociate"})
-
-
-class _Catalogue:
-    """id -> name for Zoom roles or groups, loaded on first use; reloaded at most once on a miss."""
-
-    def __init__(self, kind: str, load: Callable[[], dict[str, str]]) -> None:
-        self.kind = kind
-        self._load = load
-        self._by_id: dict[str, str] | None = None
-        self._reloaded = False
-        self._lock = threading.Lock()
-
-    def by_id(self) -> dict[str, str]:
-        with self._lock:
-            if self._by_id is None:
-                self._by_id = self._load()
-            return self._by_id
-
-    def name(self, item_id: object) -> str:
-        key = str(item_id)
-        return self.by_id().get(key, key)
-
-    def known_name(self, item_id: object) -> str | None:
-        """The name of this id, reloading the catalogue once on a miss; None when it is still unknown."""
-        key = str(item_id)
-        found = self.by_id().get(key)
-        if found is None and not self._reloaded:
-            with self._lock:
-                self._reloaded, self._by_id = True, None
-            found = self.by_id().get(key)
-        return found
-
-    def id_for(self, name: str) -> str:
-        wanted = name.strip().casefold()
-        found = self._find(wanted)
-        if found is None and not self._reloaded:
-            with self._lock:
-                self._reloaded, self._by_id = True, None
-            found = self._find(wanted)
-        if found is None:
-            raise PermanentError(f"Zoom {self.kind} '{name}' does not exist", api="zoom", code=f"unknown_{self.kind}")
-        return found
-
-    def _find(self, wanted: str) -> str | None:
-        matches = [item_id for item_id, item_name in self.by_id().items() if item_name.casefold() == wanted]
-        return matches[0] if matches else None
 
 
 class ZoomClient:
@@ -129,8 +94,8 @@ class ZoomClient:
             session=session,
             stats=self.stats,
         )
-        self._roles = _Catalogue("role", self._load_roles)
-        self._groups = _Catalogue("group", self._load_groups)
+        self._roles = Catalogue("role", self._load_roles)
+        self._groups = Catalogue("group", self._load_groups)
 
     # -- connection check -------------------------------------------------------------------------
 
@@ -177,13 +142,13 @@ class ZoomClient:
         try:
             row = self._api.request_json("GET", f"/users/{_q(id_or_email)}")
         except NotFoundError as exc:
-            if _is(exc, ZOOM_USER_NOT_FOUND):
+            if is_zoom_code(exc, ZOOM_USER_NOT_FOUND):
                 return None
             raise
         except PermanentError as exc:
-            if _is(exc, ZOOM_USER_NOT_IN_ACCOUNT):
+            if is_zoom_code(exc, ZOOM_USER_NOT_IN_ACCOUNT):
                 return None
-            if not _is(exc, ZOOM_INVITATION_EXPIRED):
+            if not is_zoom_code(exc, ZOOM_INVITATION_EXPIRED):
                 raise
             # A pending user whose invitation expired: Zoom refuses to show it, but it is still a pending user.
             email = id_or_email if "@" in id_or_email else ""
@@ -196,14 +161,10 @@ class ZoomClient:
     # -- ports.ZoomWriter ---------------------------------------------------------------------------
 
     def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
-        body = self._api.request_json(
-            "POST",
-            "/users",
-            json={
-                "action": action,
-                "user_info": {"email": email, "type": license_type, "first_name": first_name, "last_name": last_name},
-            },
-        )
+        """The new user's id. EmailTakenError when the address is in the account already (1005)."""
+        user_info = {"email": email, "type": license_type, "first_name": first_name, "last_name": last_name}
+        with _typed_errors():
+            body = self._api.request_json("POST", "/users", json={"action": action, "user_info": user_info})
         if not isinstance(body, Mapping) or not body.get("id"):
             raise PermanentError(f"Zoom created {email} but returned no id", api="zoom", code="bad_response")
         return str(body["id"])
@@ -223,12 +184,14 @@ class ZoomClient:
         try:
             self._api.request("PUT", f"/users/{_q(zoom_id)}/status", json={"action": action})
         except NotFoundError as exc:
-            if action == "deactivate" and _is(exc, ZOOM_USER_NOT_FOUND):
+            if action == "deactivate" and is_zoom_code(exc, ZOOM_USER_NOT_FOUND):
                 return  # already gone: nothing left to deactivate
             raise
 
     def change_email(self, zoom_id: str, email: str) -> None:
-        self._api.request("PUT", f"/users/{_q(zoom_id)}/email", json={"email": email})
+        """EmailTakenError when another user holds the address (1005)."""
+        with _typed_errors():
+            self._api.request("PUT", f"/users/{_q(zoom_id)}/email", json={"email": email})
 
     def assign_role(self, zoom_id: str, role_name: str) -> None:
         role_id = self._role_id(role_name)
@@ -255,21 +218,24 @@ class ZoomClient:
         try:
             self._api.request("DELETE", f"/groups/{_q(group_id)}/members/{_q(zoom_id)}")
         except NotFoundError as exc:
-            if _is(exc, ZOOM_MEMBER_NOT_IN_GROUP):
+            if is_zoom_code(exc, ZOOM_MEMBER_NOT_IN_GROUP):
                 return  # not a member: already done
             raise
 
     def delete_user(self, zoom_id: str, action: str) -> None:
+        """Done when the user is gone already. ManagedDomainUserError when Zoom refuses to disassociate a user of
+        a managed domain (1107): such a user can only be deleted."""
         if action not in DELETE_ACTIONS:
             raise ValueError(f"unknown Zoom delete action {action!r}")
         try:
-            self._api.request("DELETE", f"/users/{_q(zoom_id)}", params={"action": action})
+            with _typed_errors():
+                self._api.request("DELETE", f"/users/{_q(zoom_id)}", params={"action": action})
         except NotFoundError as exc:
-            if _is(exc, ZOOM_USER_NOT_FOUND):
+            if is_zoom_code(exc, ZOOM_USER_NOT_FOUND):
                 return  # already gone
             raise
         except PermanentError as exc:
-            if _is(exc, ZOOM_INVITATION_EXPIRED):
+            if is_zoom_code(exc, ZOOM_INVITATION_EXPIRED):
                 return  # an invitation that expired: nothing left that anyone could accept
             raise
 
@@ -375,5 +341,13 @@ def _q(value: str) -> str:
     return quote(value, safe="@")
 
 
-def _is(error: ApiError, zoom_code: int) -> bool:
-    return error.code == str(zoom_code)
+@contextmanager
+def _typed_errors() -> Iterator[None]:
+    """Raise the Zoom answers the engine acts on (1005, 1107) as their own types (`errors.typed_error`)."""
+    try:
+        yield
+    except ApiError as exc:
+        typed = typed_error(exc)
+        if typed is None:
+            raise
+        raise typed from exc

@@ -1,0 +1,88 @@
+"""Okta's API rows as the sync's records: app users, users and groups as `OktaAssignment` / `OktaGroupRef`.
+
+An app-user row read with `expand=user` carries the Okta user in `_embedded.user`; when it does not (e.g. the
+okta.users.read scope is missing) the assignment's own profile, user name and status stand in. A row with
+neither an email nor a login is a PermanentError (`no_email`); the listing of app users skips it with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from okta_zoom_sync.core.model import OktaAssignment, OktaGroupRef
+from okta_zoom_sync.errors import PermanentError
+
+# App-user statuses (AppUserStatus) that mean the assignment exists but is not enabled.
+_APP_USER_SUSPENDED = frozenset({"SUSPENDED", "INACTIVE"})
+_APP_USER_GONE = frozenset({"DEPROVISIONED", "REVOKED", "UNASSIGNED"})
+
+
+def text(value: object) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def group_ref(group: object) -> OktaGroupRef | None:
+    if not isinstance(group, Mapping) or not group.get("id"):
+        return None
+    profile = group.get("profile") or {}
+    return OktaGroupRef(id=str(group["id"]), name=text(profile.get("name")))
+
+
+def assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaAssignment, bool]:
+    """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user."""
+    user = (row.get("_embedded") or {}).get("user")
+    if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
+        return assignment_from_user(user, okta_id=str(row.get("id") or user.get("id"))), True
+    return assignment_from_app_user(row), False
+
+
+def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssignment:
+    profile = user.get("profile") or {}
+    login = text(profile.get("login"))
+    email = text(profile.get("email")) or login
+    if not okta_id or not email:
+        raise PermanentError(
+            f"Okta user {okta_id or '(no id)'} has neither an email nor a login", api="okta", code="no_email"
+        )
+    return OktaAssignment(
+        okta_id=okta_id,
+        login=login or email,
+        email=email,
+        first_name=text(profile.get("firstName")),
+        last_name=text(profile.get("lastName")),
+        status=text(user.get("status")).upper(),
+    )
+
+
+def assignment_from_app_user(row: Mapping[str, Any]) -> OktaAssignment:
+    """Fallback when `_embedded.user` is missing: the app-user profile and credentials.
+
+    The Okta user status is unknown then; it is derived from the assignment's own status (an assignment
+    exists only for users who are not deactivated)."""
+    okta_id = text(row.get("id"))
+    profile = row.get("profile") or {}
+    user_name = text((row.get("credentials") or {}).get("userName"))
+    email = text(profile.get("email")) or user_name
+    if not okta_id or not email:
+        raise PermanentError(
+            f"Okta app user {okta_id or '(no id)'} has no email, no user name and no embedded user",
+            api="okta",
+            code="no_email",
+        )
+    app_status = text(row.get("status")).upper()
+    status = (
+        "SUSPENDED"
+        if app_status in _APP_USER_SUSPENDED
+        else "DEPROVISIONED"
+        if app_status in _APP_USER_GONE
+        else "ACTIVE"
+    )
+    return OktaAssignment(
+        okta_id=okta_id,
+        login=user_name or email,
+        email=email,
+        first_name=text(profile.get("firstName") or profile.get("given_name")),
+        last_name=text(profile.get("lastName") or profile.get("family_name")),
+        status=status,
+    )
