@@ -7,6 +7,7 @@ collections of plain records, never a cursor or an HTTP response.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from okta_zoom_sync.core.model import (
@@ -59,7 +60,7 @@ class OktaReader(Protocol):
         when the position cannot be followed (another org URL, other event types, refused by Okta)."""
         ...
 
-    def log_start(self, since: str, event_types: Iterable[str]) -> str:
+    def log_start(self, since: datetime, event_types: Iterable[str]) -> str:
         """The position of a polling query starting at `since`, filtered to `event_types`."""
         ...
 

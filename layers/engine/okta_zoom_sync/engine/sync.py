@@ -67,11 +67,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def okta_time(moment: datetime) -> str:
-    """ISO-8601 the way Okta writes it: 2026-11-28T21:40:01.123Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 @dataclass(frozen=True)
 class Picture:
     """Everything the planner needs, read before any write."""
@@ -257,7 +252,7 @@ class SyncEngine:
 
     def _full_then_cursor(self, event: SyncEvent, report: RunReport, now: datetime) -> None:
         # Take the position before reading, so that nothing that happens during the run is missed.
-        start = self.okta.log_start(okta_time(now - LOG_LAG), RELEVANT_EVENTS)
+        start = self.okta.log_start(now - LOG_LAG, RELEVANT_EVENTS)
         self._reconcile(self._read_all(event), event, report, self._work())
         if not event.dry_run:
             self.state.save_cursor(Cursor(start, now.isoformat()))
@@ -431,7 +426,7 @@ class SyncEngine:
         if not assignments.complete:
             incomplete.append(assignments.reason or "Okta's list of app users is incomplete")
         notes = [f"skipped an Okta app user: {note}" for note in assignments.skipped]
-        with_groups = self._with_rule_groups(list(assignments))
+        with_groups = self._with_rule_groups(list(assignments.items))
         actual = self.zoom.list_users()
         if not actual.complete:
             incomplete.append(actual.reason or "Zoom's user list is incomplete")
@@ -440,7 +435,7 @@ class SyncEngine:
             self._refresh_app_groups()
         return Picture(
             desired_users(with_groups, self.policy),
-            list(actual),
+            list(actual.items),
             links,
             incomplete=tuple(incomplete),
             notes=tuple(notes),
