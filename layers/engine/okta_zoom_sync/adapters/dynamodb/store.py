@@ -49,6 +49,9 @@ def dynamodb_client() -> Any:
 
 
 class DynamoStateStore:
+    """The state table: one store for every state port of `core.ports` (links, lease, cursor and app groups,
+    work records, run log, ping)."""
+
     def __init__(self, table_name: str, *, client: Any = None) -> None:
         self.table_name = table_name
         self.client = client or dynamodb_client()
