@@ -194,4 +194,4 @@ class StatePing(Protocol):
 
 
 class StateStore(LinkStore, LeaseStore, CursorStore, WorkStore, RunLog, Protocol):
-    """The whole state table as a sync run uses it."""
+    """The whole state table as a sync run uses it (the real store, or a dry run's read-only view of it)."""

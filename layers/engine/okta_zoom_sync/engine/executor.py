@@ -37,7 +37,8 @@ FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
 
 
 class Executor:
-    """Live or dry: the one switch between planning and acting, chosen once when the run is wired."""
+    """Live (Applier) or dry (DryRunExecutor): chosen once when the run is wired, with the state store and the
+    checkpoint."""
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         raise NotImplementedError
