@@ -84,7 +84,7 @@ def test_a_rate_limited_read_waits_for_okta_reset_then_reads_the_page(replay: Re
     policy = RetryPolicy(max_attempts=2, random=lambda: 0.0, reset_margin=0.0, sleep=slept.append)
 
     # When
-    assigned = okta_client(replay, retry=policy).list_assigned_users()
+    assigned = okta_client(replay, retry=policy).list_assigned_users().items
 
     # Then it slept until the reset Okta named (not a blind backoff) and read the page
     assert [a.okta_id for a in assigned] == ["00uoiiw2bJ1GTFKCX4x6", "00uoioxbtx4iA8h8X4x6"]
@@ -133,7 +133,7 @@ def test_documented_token_response_is_used_as_a_bearer_token(replay: ReplayServe
     replay.add("GET", APP_USERS, load("okta/app_users_no_embedded_user.okta-sdk-python.json"))
     okta = okta_client(replay, credentials=service_app)
 
-    assigned = okta.list_assigned_users()
+    assigned = okta.list_assigned_users().items
 
     assert len(assigned) == 2
     assert okta.granted_scopes == frozenset({"openid", "email", "offline_access"})
@@ -160,7 +160,7 @@ def test_an_app_that_requires_dpop_gets_proofs_and_the_nonce_okta_hands_out(
     okta = okta_client(replay, credentials=service_app)
 
     # When
-    assigned = okta.list_assigned_users()
+    assigned = okta.list_assigned_users().items
 
     # Then the token requests went: no proof, a proof, a proof carrying Okta's nonce; the API call is DPoP
     assert len(assigned) == 2

@@ -14,7 +14,7 @@ def test_app_users_recorded_without_embedded_user_are_read_from_the_app_user(rep
     replay.add("GET", APP_USERS, load("okta/app_users_no_embedded_user.okta-sdk-python.json"))
 
     # When
-    assigned = okta_client(replay).list_assigned_users()
+    assigned = list(okta_client(replay).list_assigned_users().items)
 
     # Then each row is its Okta user id with the app user name as email; names are unknown (the app profile is {})
     assert assigned == [
@@ -43,7 +43,7 @@ def test_app_users_with_embedded_user_take_the_okta_user_and_follow_the_next_lin
     replay.add("GET", APP_USERS, load("okta/app_users_no_embedded_user.okta-sdk-python.json"), query=after)
 
     # When
-    assigned = okta_client(replay).list_assigned_users()
+    assigned = okta_client(replay).list_assigned_users().items
 
     # Then the embedded Okta user gives login, email, names and the *user's* status (ACTIVE), not the
     # assignment's (PROVISIONED); the second page is read too, and nothing else is requested

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, Affected, affected_by
 
 from tests.contract.conftest import ReplayServer, event, log_page, okta_client
@@ -19,7 +21,7 @@ ZOOM_APP = "0oabfkvxe1npBRdow0h7"  # the AppInstance of the recorded application
 def test_a_polling_page_is_read_and_the_next_link_kept(replay: ReplayServer) -> None:
     # Given a short page of recorded events, answered with Okta's polling next link
     okta = okta_client(replay)
-    start = okta.log_start("2018-07-30T00:00:00.000Z", RELEVANT_EVENTS)
+    start = okta.log_start(datetime(2018, 7, 30, tzinfo=UTC), RELEVANT_EVENTS)
     next_path = "/api/v1/logs?after=1532963102936_1&limit=1000&sortOrder=ASCENDING"
     page = log_page(event(APP_ADD), event(GROUP_ADD), event(DEACTIVATE), event(SESSION_START))
     replay.add("GET", "/api/v1/logs", page, next_link=next_path)

@@ -83,7 +83,7 @@ def test_a_listing_reads_every_recorded_page_and_says_it_is_incomplete(replay: R
     listing = zoom.list_users()
 
     # Then both recorded users are read...
-    by_id = {u.zoom_id: u for u in listing}
+    by_id = {u.zoom_id: u for u in listing.items}
     assert set(by_id) == {"KDcuGIm1QgePTO8WbOqwIQ", PSOXY_ID}
     jill = by_id["KDcuGIm1QgePTO8WbOqwIQ"]
     assert (jill.email, jill.first_name, jill.last_name, jill.type, jill.status) == (
@@ -111,7 +111,7 @@ def test_a_row_without_role_id_is_not_taken_for_a_member(replay: ReplayServer) -
     _catalogues(replay)
     _active_pages(replay)
 
-    psoxy = {u.zoom_id: u for u in zoom.list_users()}[PSOXY_ID]
+    psoxy = {u.zoom_id: u for u in zoom.list_users().items}[PSOXY_ID]
 
     assert psoxy.role != MEMBER_ROLE
     assert (psoxy.type, psoxy.status, psoxy.groups) == (2, "active", frozenset())
@@ -123,7 +123,7 @@ def test_a_role_id_missing_from_the_role_list_is_not_taken_for_a_member(replay: 
     _catalogues(replay, roles="zoom/roles_custom_only.zoom-docs-via-zoomnet.json")
     _active_pages(replay)
 
-    jill = {u.zoom_id: u for u in zoom.list_users()}["KDcuGIm1QgePTO8WbOqwIQ"]
+    jill = {u.zoom_id: u for u in zoom.list_users().items}["KDcuGIm1QgePTO8WbOqwIQ"]
 
     assert jill.role != MEMBER_ROLE
 
@@ -133,7 +133,7 @@ def test_a_role_id_missing_from_the_role_list_is_unknown(replay: ReplayServer) -
     _catalogues(replay, roles="zoom/roles_custom_only.zoom-docs-via-zoomnet.json")
     _active_pages(replay)
 
-    jill = {u.zoom_id: u for u in zoom.list_users()}["KDcuGIm1QgePTO8WbOqwIQ"]
+    jill = {u.zoom_id: u for u in zoom.list_users().items}["KDcuGIm1QgePTO8WbOqwIQ"]
 
     assert jill.role is None
 
@@ -143,7 +143,7 @@ def test_roles_unreadable_for_lack_of_scope_fall_back_to_the_builtin_ids(replay:
     _catalogues(replay, roles="zoom/error_4700_roles_scope.zoom-spec.json")
     _active_pages(replay)
 
-    jill = {u.zoom_id: u for u in zoom.list_users()}["KDcuGIm1QgePTO8WbOqwIQ"]
+    jill = {u.zoom_id: u for u in zoom.list_users().items}["KDcuGIm1QgePTO8WbOqwIQ"]
 
     assert jill.role == "Owner"
 

@@ -160,7 +160,7 @@ def test_every_api_request_carries_a_fresh_proof_bound_to_the_token(sim: OktaSim
     sim.max_page_size = 2  # several pages: the next links carry query strings
     okta = client(sim, app_key)
 
-    assert len(okta.list_assigned_users()) == 4
+    assert len(okta.list_assigned_users().items) == 4
     found = okta.get_user("alice@acme.example")  # a path with an "@"
     assert found is not None and found.okta_id == alice
     assert okta.get_app()["status"] == "ACTIVE"

@@ -66,7 +66,7 @@ def test_an_app_user_with_neither_username_nor_email_is_skipped_with_a_note(sim:
     # When the list is read without the embedded users
     listing = okta.list_assigned_users()
     # Then that user is skipped with a note naming it, and the listing goes on (complete, the others read)
-    assert sorted(a.okta_id for a in listing) == sorted([ids[0], ids[2]])
+    assert sorted(a.okta_id for a in listing.items) == sorted([ids[0], ids[2]])
     assert listing.complete and len(listing.skipped) == 1 and ids[1] in listing.skipped[0]
 
 
@@ -84,7 +84,7 @@ def test_assigned_users_are_read_across_pages_by_following_next_links(sim: OktaS
 
     # When
     okta = client(sim, page_limit=2)
-    assigned = okta.list_assigned_users()
+    assigned = okta.list_assigned_users().items
 
     # Then every effective assignment is read once, over ceil(9 / 2) = 5 pages
     assert sorted(a.okta_id for a in assigned) == sorted(direct + via_group)
@@ -104,7 +104,7 @@ def test_expand_user_rows_map_to_assignments(sim: OktaSimulator) -> None:
         sim.assign_user(uid)
     sim.set_status(gone, "DEPROVISIONED")  # deactivation removes the assignment
 
-    by_id = {a.okta_id: a for a in client(sim).list_assigned_users()}
+    by_id = {a.okta_id: a for a in client(sim).list_assigned_users().items}
 
     assert set(by_id) == {ann, sue, nameless}
     a = by_id[ann]
@@ -138,7 +138,7 @@ def test_rows_without_an_embedded_user_fall_back_to_the_app_user(sim: OktaSimula
     ]
     sim.inject("GET", APP_USERS, status=200, body=rows)
 
-    kim, lo = client(sim).list_assigned_users()
+    kim, lo = client(sim).list_assigned_users().items
 
     assert (kim.okta_id, kim.login, kim.email, kim.first_name, kim.status) == (
         "00uaaaaaaaaaaaaaaaaa",
@@ -264,7 +264,7 @@ def test_a_service_app_mints_one_token_for_many_calls(key: Any) -> None:
         assert sim.request_count() == 0  # lazy
 
         okta.verify_credentials()
-        assert len(okta.list_assigned_users()) == 5
+        assert len(okta.list_assigned_users().items) == 5
         okta.get_app()
         okta.find_groups(["nothing"])
 
@@ -319,7 +319,7 @@ def test_a_429_is_waited_out_until_the_reset(sim: OktaSimulator) -> None:
     okta = client(sim)
 
     started = time.monotonic()
-    assert len(okta.list_assigned_users()) == 3
+    assert len(okta.list_assigned_users().items) == 3
 
     assert [r.status for r in sim.requests] == [429, 200]
     assert okta.stats.rate_limited == 1 and okta.stats.retries == 1
@@ -334,7 +334,7 @@ def test_503_and_dropped_connections_are_retried(sim: OktaSimulator) -> None:
     sim.inject("GET", APP_USERS, status=None, drop=True, times=1)
     okta = client(sim)
 
-    assert [a.okta_id for a in okta.list_assigned_users()] == [uid]
+    assert [a.okta_id for a in okta.list_assigned_users().items] == [uid]
     assert [r.status for r in sim.requests] == [503, 503, None, 200]
     assert okta.stats.retries == 3
 
@@ -345,7 +345,7 @@ def test_an_empty_bucket_is_waited_for_instead_of_hitting_429(sim: OktaSimulator
     sim.rate_limit("/api/v1/apps", 3)  # 3 requests per (1 s) window
     okta = client(sim, page_limit=1)
 
-    assert len(okta.list_assigned_users()) == 4
+    assert len(okta.list_assigned_users().items) == 4
 
     assert all(r.status == 200 for r in sim.requests)  # never rate-limited
     assert okta.stats.throttled >= 1 and okta.stats.rate_limited == 0

@@ -95,7 +95,7 @@ def test_list_users_reads_every_status_across_pages_and_resolves_names(sim: Zoom
     sim.add_user("off@acme.example", "Off", "Line", status="inactive")
     sim.add_user("new@acme.example", "New", "Comer", status="pending")
 
-    users = {u.email: u for u in client(sim, page_size=2).list_users()}
+    users = {u.email: u for u in client(sim, page_size=2).list_users().items}
 
     assert set(users) == {
         "owner@acme.example",
@@ -131,7 +131,7 @@ def test_list_users_reads_every_status_across_pages_and_resolves_names(sim: Zoom
 def test_roles_fall_back_to_the_builtin_ids_when_they_cannot_be_read(sim: ZoomSimulator) -> None:
     sim.granted_scopes.discard("role:read:list_roles:admin")
     sim.add_user("adm@acme.example", role="Admin")
-    users = {u.email: u.role for u in client(sim).list_users()}
+    users = {u.email: u.role for u in client(sim).list_users().items}
     assert users == {"owner@acme.example": "Owner", "adm@acme.example": "Admin"}
 
 
@@ -266,7 +266,7 @@ def test_deprovisioning_a_user_who_is_gone_counts_as_done(sim: ZoomSimulator) ->
 def test_a_429_with_an_absolute_retry_after_is_waited_out(sim: ZoomSimulator) -> None:
     sim.inject("GET", "/v2/users", status=429, times=1)
     zoom = client(sim)
-    assert [u.email for u in zoom.list_users()] == ["owner@acme.example"]
+    assert [u.email for u in zoom.list_users().items] == ["owner@acme.example"]
     assert [s for _, p, s in api_requests(sim) if p == "/v2/users"] == [429, 200, 200, 200]
     assert zoom.stats.rate_limited == 1
 

@@ -10,7 +10,10 @@ from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.policy import Policy
+from okta_zoom_sync.core.ports import StateStore
 from okta_zoom_sync.engine.budget import TimeBudget
+from okta_zoom_sync.engine.checkpoint import Checkpoint, DryRunCheckpoint, StateCheckpoint
+from okta_zoom_sync.engine.dry_run import DryRunState
 from okta_zoom_sync.engine.executor import Applier, DryRunExecutor, Executor
 from okta_zoom_sync.engine.sync import SyncEngine, utc_now
 
@@ -51,13 +54,23 @@ def build_engine(
     retry = RetryPolicy().within(max(0.0, budget.left() - budget.margin))
     okta = build_okta(settings, credentials, retry)
     zoom = build_zoom(settings, credentials, retry)
-    state = build_state(settings)
-    executor: Executor = DryRunExecutor() if dry_run else Applier(zoom, zoom, state, clock=utc_now)
+    store = build_state(settings)
+    # The one place a dry run is told apart: it gets an executor that only lists the plan, the state table read
+    # but never written, and no checkpoint (nothing recorded, nothing read from Okta only to be recorded).
+    executor: Executor
+    state: StateStore
+    checkpoint: Checkpoint
+    if dry_run:
+        executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
+    else:
+        executor = Applier(zoom, zoom, store, clock=utc_now)
+        state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(
         okta=okta,
         zoom=zoom,
         state=state,
         executor=executor,
+        checkpoint=checkpoint,
         policy=policy,
         app_id=settings.okta_app_id,
         budget=budget,

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 MEMBER_ROLE = "Member"
 OWNER_ROLE = "Owner"
@@ -140,20 +138,27 @@ class LogRead:
     position: str  # the `next` link to follow on the next run
 
 
-class Listing(list[T]):
+@dataclass(frozen=True, init=False)
+class Listing[T]:
     """A collection as read from an API: the items, and whether the read was whole.
 
     A read that failed part way is still a value: `complete` is False and `reason` says why; nothing may be
     deprovisioned on its strength (someone missing from a partial list has not left). `skipped` notes items
-    that could not be read at all (e.g. an Okta app user with neither a username nor an email)."""
+    that could not be read at all (e.g. an Okta app user with neither a username nor an email). The items and
+    the skipped notes may be given as any iterable; they are kept as tuples."""
+
+    items: tuple[T, ...]
+    complete: bool
+    reason: str | None
+    skipped: tuple[str, ...]
 
     def __init__(
         self, items: Iterable[T] = (), *, complete: bool = True, reason: str | None = None, skipped: Iterable[str] = ()
     ) -> None:
-        super().__init__(items)
-        self.complete = complete
-        self.reason = reason
-        self.skipped = tuple(skipped)
+        object.__setattr__(self, "items", tuple(items))
+        object.__setattr__(self, "complete", complete)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "skipped", tuple(skipped))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ collections of plain records, never a cursor or an HTTP response.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from okta_zoom_sync.core.model import (
@@ -59,7 +60,7 @@ class OktaReader(Protocol):
         when the position cannot be followed (another org URL, other event types, refused by Okta)."""
         ...
 
-    def log_start(self, since: str, event_types: Iterable[str]) -> str:
+    def log_start(self, since: datetime, event_types: Iterable[str]) -> str:
         """The position of a polling query starting at `since`, filtered to `event_types`."""
         ...
 
@@ -113,30 +114,53 @@ class ZoomWriter(Protocol):
         ...
 
 
-class StateStore(Protocol):
+# The state table, one small port per kind of record. DynamoStateStore implements them all; each consumer names
+# only the ports it uses.
+
+
+class LinkWriter(Protocol):
+    """What the Applier needs of the links: record and drop them, and read them all (once, when a create meets
+    a 409)."""
+
     def load_links(self) -> dict[str, Link]:
         """All Okta id -> Zoom user links."""
         ...
-
-    def get_link(self, okta_id: str) -> Link | None: ...
-
-    def count_links(self) -> int: ...
 
     def put_link(self, link: Link) -> None: ...
 
     def delete_link(self, okta_id: str) -> None: ...
 
-    def record_run(self, summary: Mapping[str, Any]) -> None: ...
 
+class LinkStore(LinkWriter, Protocol):
+    def get_link(self, okta_id: str) -> Link | None: ...
+
+    def count_links(self) -> int: ...
+
+
+class LeaseStore(Protocol):
     def acquire_lease(self, run_id: str, seconds: int) -> bool:
         """Take the one-run-at-a-time lease for `seconds`; False when another live run holds it."""
         ...
 
     def release_lease(self, run_id: str) -> None: ...
 
+
+class CursorStore(Protocol):
+    """Where the incremental sync is in the System Log, and which groups are assigned to the app."""
+
     def load_cursor(self) -> Cursor | None: ...
 
     def save_cursor(self, cursor: Cursor) -> None: ...
+
+    def load_app_groups(self) -> frozenset[str] | None:
+        """Ids of the groups assigned to the app, as last seen; None before the first full run."""
+        ...
+
+    def save_app_groups(self, group_ids: Iterable[str]) -> None: ...
+
+
+class WorkStore(Protocol):
+    """Work still to do: users carried over (pending), quarantined users (failures), held operations."""
 
     def load_pending(self) -> dict[str, int]:
         """Users (Okta id or email) to reconcile again -> runs in a row that failed them for a passing reason."""
@@ -158,12 +182,16 @@ class StateStore(Protocol):
 
     def clear_held(self, keys: Iterable[str]) -> None: ...
 
-    def load_app_groups(self) -> frozenset[str] | None:
-        """Ids of the groups assigned to the app, as last seen; None before the first full run."""
-        ...
 
-    def save_app_groups(self, group_ids: Iterable[str]) -> None: ...
+class RunLog(Protocol):
+    def record_run(self, summary: Mapping[str, Any]) -> None: ...
 
+
+class StatePing(Protocol):
     def ping(self) -> None:
         """A read that proves the table exists and is reachable (the connection check)."""
         ...
+
+
+class StateStore(LinkStore, LeaseStore, CursorStore, WorkStore, RunLog, Protocol):
+    """The whole state table as a sync run uses it (the real store, or a dry run's read-only view of it)."""

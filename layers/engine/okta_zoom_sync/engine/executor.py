@@ -1,4 +1,4 @@
-"""Runs a plan's operations against Zoom and records links. One user's failure never stops the others."""
+"""Executing a plan: the Applier runs its operations against Zoom and records links; a dry run only lists them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from okta_zoom_sync.core.model import (
     same_role,
 )
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
-from okta_zoom_sync.core.ports import StateStore, ZoomReader, ZoomWriter
+from okta_zoom_sync.core.ports import LinkWriter, ZoomReader, ZoomWriter
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -37,7 +37,8 @@ FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
 
 
 class Executor:
-    """Live or dry: the one switch between planning and acting, chosen once when the run is wired."""
+    """Live (Applier) or dry (DryRunExecutor): chosen once when the run is wired, with the state store and the
+    checkpoint."""
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         raise NotImplementedError
@@ -53,17 +54,19 @@ class DryRunExecutor(Executor):
 
 
 class Applier(Executor):
+    """Applies user by user; one user's failure never stops the others."""
+
     def __init__(
         self,
         writer: ZoomWriter,
         reader: ZoomReader,
-        state: StateStore,
+        links: LinkWriter,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self.writer = writer
         self.reader = reader
-        self.state = state
+        self.links = links
         self.clock = clock
         self._linked: dict[str, str] | None = None  # Zoom id -> Okta id, loaded when a create meets a 409
 
@@ -144,7 +147,7 @@ class Applier(Executor):
                 self._link(op, target)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
-                        self.state.delete_link(str(change.old))
+                        self.links.delete_link(str(change.old))
             case OpKind.EMAIL:
                 new_email = str(op.new_value("email"))
                 self.writer.change_email(target, new_email)
@@ -175,7 +178,7 @@ class Applier(Executor):
             case OpKind.DELETE:
                 self._delete(op, target)
                 if op.okta_id is not None:
-                    self.state.delete_link(op.okta_id)
+                    self.links.delete_link(op.okta_id)
         return zoom_id
 
     def _create(self, op: Operation) -> str:
@@ -205,7 +208,7 @@ class Applier(Executor):
 
     def _linked_to_another(self, zoom_id: str, okta_id: str | None) -> bool:
         if self._linked is None:  # read once per run, and only on this rare path (a create answered 409)
-            self._linked = {link.zoom_id: owner for owner, link in self.state.load_links().items()}
+            self._linked = {link.zoom_id: owner for owner, link in self.links.load_links().items()}
         owner = self._linked.get(zoom_id)
         return owner is not None and owner != okta_id
 
@@ -233,7 +236,7 @@ class Applier(Executor):
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        self.state.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at, restore_role))
+        self.links.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at, restore_role))
 
 
 def _has(op: Operation, name: str) -> bool:

@@ -42,10 +42,6 @@ TTL_ATTRIBUTE = "expires_at"
 RUN_RECORD_DAYS = 30
 
 
-class StateStoreError(StateError):
-    pass
-
-
 @functools.cache
 def dynamodb_client() -> Any:
     """One client per process: creating a boto3 client costs far more than a call, so warm invocations reuse it."""
@@ -53,6 +49,9 @@ def dynamodb_client() -> Any:
 
 
 class DynamoStateStore:
+    """The state table: one store for every state port of `core.ports` (links, lease, cursor and app groups,
+    work records, run log, ping)."""
+
     def __init__(self, table_name: str, *, client: Any = None) -> None:
         self.table_name = table_name
         self.client = client or dynamodb_client()
@@ -61,7 +60,7 @@ class DynamoStateStore:
         try:
             return getattr(self.client, action)(TableName=self.table_name, **kwargs)
         except (ClientError, BotoCoreError) as exc:
-            raise StateStoreError(f"state table {self.table_name!r}: {action} failed: {_reason(exc)}") from exc
+            raise StateError(f"state table {self.table_name!r}: {action} failed: {_reason(exc)}") from exc
 
     def _query(self, pk: str, **extra: Any) -> Iterator[dict[str, Any]]:
         """Every page of the items under one partition key, following LastEvaluatedKey."""
@@ -147,9 +146,9 @@ class DynamoStateStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
-            raise StateStoreError(f"state table {self.table_name!r}: taking the lease failed: {_reason(exc)}") from exc
+            raise StateError(f"state table {self.table_name!r}: taking the lease failed: {_reason(exc)}") from exc
         except BotoCoreError as exc:
-            raise StateStoreError(f"state table {self.table_name!r}: taking the lease failed: {exc}") from exc
+            raise StateError(f"state table {self.table_name!r}: taking the lease failed: {exc}") from exc
         return True
 
     def release_lease(self, run_id: str) -> None:
@@ -162,7 +161,7 @@ class DynamoStateStore:
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StateStoreError(
+                raise StateError(
                     f"state table {self.table_name!r}: releasing the lease failed: {_reason(exc)}"
                 ) from exc
 
@@ -287,14 +286,12 @@ class DynamoStateStore:
                 try:
                     answer = self.client.batch_write_item(RequestItems={self.table_name: pending})
                 except (ClientError, BotoCoreError) as exc:
-                    raise StateStoreError(
-                        f"state table {self.table_name!r}: batch write failed: {_reason(exc)}"
-                    ) from exc
+                    raise StateError(f"state table {self.table_name!r}: batch write failed: {_reason(exc)}") from exc
                 pending = answer.get("UnprocessedItems", {}).get(self.table_name, [])
                 if not pending:
                     break
             else:
-                raise StateStoreError(f"state table {self.table_name!r}: batch write left items unprocessed")
+                raise StateError(f"state table {self.table_name!r}: batch write left items unprocessed")
 
     def ping(self) -> None:
         self._call("describe_table")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -278,10 +279,15 @@ class OktaClient:
                 break
         return LogRead(events=tuple(events), position=url)
 
-    def log_start(self, since: str, event_types: Iterable[str], *, page_limit: int = LOG_PAGE_LIMIT) -> str:
-        """The polling query that starts at `since` (ISO-8601), filtered to `event_types`."""
+    def log_start(self, since: datetime, event_types: Iterable[str], *, page_limit: int = LOG_PAGE_LIMIT) -> str:
+        """The polling query that starts at `since`, filtered to `event_types`."""
         query = urlencode(
-            {"since": since, "sortOrder": "ASCENDING", "limit": str(page_limit), "filter": _log_filter(event_types)}
+            {
+                "since": _okta_time(since),
+                "sortOrder": "ASCENDING",
+                "limit": str(page_limit),
+                "filter": _log_filter(event_types),
+            }
         )
         return f"{self.org_url}/api/v1/logs?{query}"
 
@@ -372,6 +378,11 @@ class OktaClient:
 
 def _q(value: str, safe: str = "") -> str:
     return quote(value, safe=safe)
+
+
+def _okta_time(moment: datetime) -> str:
+    """ISO-8601 the way Okta writes it: 2026-11-28T21:40:01.123Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _log_filter(event_types: Iterable[str]) -> str:
