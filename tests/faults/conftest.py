@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ZOOM_SECRET, Stack, add_person, stack  # noqa: F401  (fixture)
+from tests.support.fixtures import add_person
+from tests.support.stack import ZOOM_SECRET, Stack
 
 OKTA_SECRET_TOKEN = "ssws-integration-token"
 USERS = [f"f{i}@acme.example" for i in range(8)]
@@ -34,7 +35,7 @@ ROWS: list[FaultRow] = []
 
 
 @pytest.fixture
-def org(stack: Stack) -> Stack:  # noqa: F811  (the fixture imported above)
+def org(stack: Stack) -> Stack:
     """Eight assigned users (one already in Zoom, to adopt) and a managed-domain leftover to deprovision."""
     stack.set_policy("managed_domains: [acme.example]\nmax_deprovisions: {count: 10, percent: 100}\n")
     for email in USERS:

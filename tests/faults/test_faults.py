@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.conftest import TABLE, Stack, add_person
+from tests.support.fixtures import add_person
+from tests.support.stack import TABLE, Stack
 
 from .conftest import LEFTOVER, USERS, assert_no_secret, converged, dump, record, run_until_converged
 
@@ -229,7 +230,7 @@ def test_a_rotated_secret_is_picked_up_without_a_redeploy(org: Stack, output: py
 def dump_secret(stack: Stack, **changes: str) -> str:
     import json
 
-    from tests.integration.conftest import valid_secret
+    from tests.support.stack import valid_secret
 
     return json.dumps({**valid_secret(), **changes})
 

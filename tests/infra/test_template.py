@@ -246,6 +246,7 @@ def test_no_wildcard_actions_and_star_only_for_xray(template: dict[str, Any], ov
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = as_list(statement["Action"])
+        assert actions, statement
         assert all("*" not in action for action in actions), statement
         if "*" in as_list(statement["Resource"]):
             assert set(actions) == XRAY_ACTIONS, statement

@@ -273,6 +273,7 @@ def test_a_service_app_mints_one_token_for_many_calls(key: Any) -> None:
         assert token_request.path == "/oauth2/v1/token"
         assert token_request.body["grant_type"] == "client_credentials"
         assert token_request.body["scope"] == "okta.apps.read okta.users.read okta.groups.read okta.logs.read"
+        assert len(sim.requests) > 1
         assert all(r.headers["authorization"] == "Bearer <redacted>" for r in sim.requests[1:])
 
 
@@ -346,5 +347,6 @@ def test_an_empty_bucket_is_waited_for_instead_of_hitting_429(sim: OktaSimulator
 
     assert len(okta.list_assigned_users()) == 4
 
+    assert len(sim.requests) >= 4
     assert all(r.status == 200 for r in sim.requests)  # never rate-limited
     assert okta.stats.throttled >= 1 and okta.stats.rate_limited == 0

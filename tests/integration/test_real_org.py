@@ -299,6 +299,7 @@ def test_one_zoom_user_is_never_linked_to_two_okta_users(stack: Stack) -> None:
     owners: dict[str, list[str]] = {}
     for okta_id, link in stack.links().items():
         owners.setdefault(link["zoom_id"], []).append(okta_id)
+    assert owners
     assert all(len(ids) == 1 for ids in owners.values()), owners
     assert stack.zoom.owner_id not in owners
 
