@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.simulators import Fault, OktaSimulator, ZoomSimulator
 from tests.support.fixtures import add_person
 from tests.support.stack import ZOOM_SECRET, Stack
 
@@ -75,6 +76,20 @@ def assert_no_duplicate_emails(target: Stack) -> None:
     emails = [u["email"].casefold() for u in target.zoom.users.values()]
     duplicates = {e for e in emails if emails.count(e) > 1}
     assert not duplicates, f"two Zoom users for one email: {duplicates}"
+
+
+def assert_fired(*faults: Fault, every_time: bool = True) -> None:
+    """Each injected fault answered at least one request; with `every_time`, one injected for `times` requests
+    answered them all."""
+    for fault in faults:
+        assert fault.hits > 0, f"the injected fault never fired: {fault}"
+        left = fault.remaining
+        assert not every_time or left in (None, 0), f"the fault fired {fault.hits} times, {left} left: {fault}"
+
+
+def answered(simulator: OktaSimulator | ZoomSimulator, status: int | None, path_prefix: str = "/") -> int:
+    """Requests the simulator answered with `status` (None: dropped without an answer), from its request log."""
+    return sum(1 for r in simulator.requests if r.status == status and r.path.startswith(path_prefix))
 
 
 def assert_no_secret(*texts: str) -> None:

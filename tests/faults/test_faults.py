@@ -13,7 +13,17 @@ import pytest
 from tests.support.fixtures import add_person
 from tests.support.stack import TABLE, Stack
 
-from .conftest import LEFTOVER, USERS, assert_no_secret, converged, dump, record, run_until_converged
+from .conftest import (
+    LEFTOVER,
+    USERS,
+    answered,
+    assert_fired,
+    assert_no_secret,
+    converged,
+    dump,
+    record,
+    run_until_converged,
+)
 
 
 def finish(
@@ -34,11 +44,15 @@ def test_429_storm_on_both_apis(org: Stack, output: pytest.CaptureFixture[str]) 
     org.zoom.rate_limit("/v2/users", 3)
     runs, results = run_until_converged(org)
     assert results[0]["requests"]["zoom"]["rate_limited"] + results[0]["requests"]["okta"]["rate_limited"] > 0
+    # Then both limits bit: Zoom answered 429s; Okta's client saw its bucket empty and waited (or got a 429)
+    assert answered(org.zoom, 429, "/v2/users") > 0
+    okta = results[0]["requests"]["okta"]
+    assert answered(org.okta, 429, "/api/v1/apps") + okta["throttled"] + okta["rate_limited"] > 0, okta
     finish(org, "429 storm (Okta apps 1/s, Zoom users 3/s)", output, runs, results)
 
 
 def test_429_without_retry_after_backs_off(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.zoom.inject(
+    fault = org.zoom.inject(
         method="POST",
         path_prefix="/v2/users",
         status=429,
@@ -47,31 +61,44 @@ def test_429_without_retry_after_backs_off(org: Stack, output: pytest.CaptureFix
         headers={"X-RateLimit-Category": "Light"},
     )
     runs, results = run_until_converged(org)
+    assert_fired(fault)
+    assert answered(org.zoom, 429, "/v2/users") >= 4
     finish(org, "Zoom 429 with no Retry-After (backoff with jitter)", output, runs, results)
 
 
 def test_5xx_bursts(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.okta.inject(method="GET", path_prefix="/api/v1/apps", status=500, times=2)
-    org.zoom.inject(method="GET", path_prefix="/v2/users", status=503, times=2)
-    org.zoom.inject(method="POST", path_prefix="/v2/users", status=502, times=2)
-    org.zoom.inject(method="PUT", path_prefix="/v2/users", status=504, times=1)
+    faults = [
+        org.okta.inject(method="GET", path_prefix="/api/v1/apps", status=500, times=2),
+        org.zoom.inject(method="GET", path_prefix="/v2/users", status=503, times=2),
+        org.zoom.inject(method="POST", path_prefix="/v2/users", status=502, times=2),
+        org.zoom.inject(method="PUT", path_prefix="/v2/users", status=504, times=1),
+    ]
     runs, results = run_until_converged(org)
     assert runs == 1
+    assert_fired(*faults)
     finish(org, "5xx bursts (Okta 500, Zoom 502/503/504)", output, runs, results)
 
 
 def test_dropped_connections(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.okta.inject(method="GET", path_prefix="/api/v1/apps", status=None, drop=True, times=2)
-    org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, drop=True, times=2)
+    faults = [
+        org.okta.inject(method="GET", path_prefix="/api/v1/apps", status=None, drop=True, times=2),
+        org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, drop=True, times=2),
+    ]
     runs, results = run_until_converged(org)
+    assert_fired(*faults)
+    assert answered(org.okta, None) == 2 and answered(org.zoom, None) == 2  # dropped without an answer
     finish(org, "dropped connections (Okta reads, Zoom creates)", output, runs, results)
 
 
 def test_ambiguous_creates_adopt_instead_of_duplicating(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Zoom creates the user, then the answer is lost (500, or the connection drops): the retry gets 409 1005.
-    org.zoom.inject(method="POST", path_prefix="/v2/users", status=500, after_apply=True, times=2)
-    org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, drop=True, after_apply=True, times=1)
+    faults = [
+        org.zoom.inject(method="POST", path_prefix="/v2/users", status=500, after_apply=True, times=2),
+        org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, drop=True, after_apply=True, times=1),
+    ]
     runs, results = run_until_converged(org)
+    assert_fired(*faults)
+    assert answered(org.zoom, 409, "/v2/users") >= 1  # a retried create met the user its lost answer made
     links = org.links()
     for email in USERS:
         okta_id = org.okta.user_id(email)
@@ -80,8 +107,9 @@ def test_ambiguous_creates_adopt_instead_of_duplicating(org: Stack, output: pyte
 
 
 def test_ambiguous_deactivation_counts_as_done(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.zoom.inject(method="PUT", path_prefix="/v2/users", status=502, after_apply=True, times=1)
+    fault = org.zoom.inject(method="PUT", path_prefix="/v2/users", status=502, after_apply=True, times=1)
     runs, results = run_until_converged(org)
+    assert_fired(fault)
     finish(org, "ambiguous deactivation (applied, answer lost)", output, runs, results)
 
 
@@ -97,7 +125,7 @@ def test_already_gone_users_and_members_count_as_done(org: Stack, output: pytest
     org.invoke({"mode": "full"})
     # Someone removes the member from the group and deletes the leftover by hand between read and write:
     org.okta.remove_member(team, member)
-    org.zoom.inject(
+    gone_member = org.zoom.inject(
         method="DELETE",
         path_prefix="/v2/groups",
         status=404,
@@ -106,7 +134,8 @@ def test_already_gone_users_and_members_count_as_done(org: Stack, output: pytest
     )
     result = org.invoke({"mode": "full"})
     assert result["status"] == "succeeded" and result["applied"]["group_remove"] == 1
-    org.zoom.inject(
+    assert_fired(gone_member)
+    gone_user = org.zoom.inject(
         method="PUT",
         path_prefix="/v2/users",
         status=404,
@@ -116,6 +145,7 @@ def test_already_gone_users_and_members_count_as_done(org: Stack, output: pytest
     org.okta.unassign_user(member)
     result = org.invoke({"mode": "full"})
     assert result["status"] == "succeeded" and result["applied"]["deactivate"] == 1
+    assert_fired(gone_user)
     output.readouterr()
     record("member already gone (4131) / user already gone (1001)", 1, [result])
 
@@ -125,9 +155,10 @@ def test_failure_mid_okta_pagination_never_deprovisions(org: Stack, output: pyte
     assert converged(org)
     org.okta.max_page_size = 3
     # Page 2 of the assignment list fails for good; users on pages 2-3 look unassigned but are not.
-    org.okta.inject(method="GET", path_prefix="/api/v1/apps/", status=500, skip=1, times=None)
+    page_2 = org.okta.inject(method="GET", path_prefix="/api/v1/apps/", status=500, skip=1, times=None)
     org.okta.unassign_user(org.okta.user_id(USERS[0]))  # a real leaver, which must wait for a whole picture
     result = org.invoke({"mode": "full"})
+    assert_fired(page_2)
     assert result["status"] == "partial"
     assert sum(result["applied"].values()) == 0 and result["planned"]["deactivate"] == 0
     assert any("no deprovision this run" in n for n in result["notes"])
@@ -151,9 +182,10 @@ def test_failure_mid_zoom_pagination_never_deprovisions_nor_duplicates(
 ) -> None:
     org.invoke({"mode": "full"})
     org.zoom.page_size_max = 2
-    org.zoom.inject(method="GET", path_prefix="/v2/users", status=500, skip=1, times=None)
+    page_2 = org.zoom.inject(method="GET", path_prefix="/v2/users", status=500, skip=1, times=None)
     org.zoom.add_user("manual.leftover@acme.example")
     result = org.invoke({"mode": "full"})
+    assert_fired(page_2)
     assert result["status"] == "partial"
     assert result["applied"]["deactivate"] == 0
     assert org.zoom_user("manual.leftover@acme.example")["status"] == "active"
@@ -182,18 +214,28 @@ def test_empty_okta_assignment_list_is_held_by_the_guardrail(stack: Stack, outpu
 
 
 def test_token_revocation_re_mints_once(org: Stack, output: pytest.CaptureFixture[str]) -> None:
+    # Given a synced org whose Zoom tokens are revoked between runs (each run mints its own, so that alone never
+    # reaches the function) and again during the next run: its first user listing meets 401 code 124
     org.invoke({"mode": "full"})
     org.zoom.revoke_tokens()
+    revoked = org.zoom.inject(method="GET", path_prefix="/v2/users", status=401, times=1)
     org.okta.update_profile(org.okta.user_id(USERS[1]), lastName="Renamed")
+    org.zoom.clear_log()
+    # When the next run goes ahead
     result = org.invoke({"mode": "full"})
+    # Then it mints a new token once, and finishes
     assert result["status"] == "succeeded" and result["applied"]["update"] == 1
+    assert_fired(revoked)
+    assert answered(org.zoom, 200, org.zoom.token_path) == 2  # the run's token, and the one after the 401
     output.readouterr()
-    record("Zoom token revoked between runs (re-minted once)", 1, [result])
+    record("Zoom token revoked (between runs, and mid-run: re-minted once)", 1, [result])
 
 
 def test_a_dead_zoom_credential_is_a_clear_failure_naming_zoom(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     org.zoom.client_secret = "rotated-on-the-zoom-side"
     result = org.invoke({"mode": "full"})
+    assert answered(org.zoom, 400, org.zoom.token_path) + answered(org.zoom, 401, org.zoom.token_path) > 0
+    assert answered(org.zoom, 200, org.zoom.token_path) == 0  # the dead credential was refused
     assert result["status"] == "failed"
     assert "Zoom" in result["errors"][0]["message"]
     assert org.zoom.write_count() == 0
@@ -205,6 +247,7 @@ def test_a_dead_zoom_credential_is_a_clear_failure_naming_zoom(org: Stack, outpu
 def test_a_dead_okta_token_is_a_clear_failure_naming_okta(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     org.okta.api_token = "revoked"
     result = org.invoke({"mode": "full"})
+    assert answered(org.okta, 401) > 0 and answered(org.okta, 200) == 0  # the revoked token was refused
     assert result["status"] == "failed" and "Okta" in result["errors"][0]["message"]
     assert org.zoom.request_count() == 0
     captured = output.readouterr()
@@ -220,8 +263,11 @@ def test_a_rotated_secret_is_picked_up_without_a_redeploy(org: Stack, output: py
         SecretString=dump_secret(org, zoom_client_secret="new-zoom-secret-value"),
     )
     org.okta.update_profile(org.okta.user_id(USERS[2]), firstName="Rotated")
+    org.zoom.clear_log()
     result = org.invoke({"mode": "full"})
     assert result["status"] == "succeeded" and result["applied"]["update"] == 1
+    # The cached (old) secret was refused once, then the secret read afresh minted a token
+    assert [r.status for r in org.zoom.requests if r.path == org.zoom.token_path] == [400, 200]
     captured = output.readouterr()
     assert "new-zoom-secret-value" not in dump([result]) + captured.out + captured.err
     record("secret rotated (new Zoom client secret)", 1, [result])
@@ -236,16 +282,20 @@ def dump_secret(stack: Stack, **changes: str) -> str:
 
 
 def test_slow_responses(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.okta.inject(method=None, status=None, delay=0.3, times=3)
-    org.zoom.inject(method=None, status=None, delay=0.2, times=10)
+    faults = [
+        org.okta.inject(method=None, status=None, delay=0.3, times=3),
+        org.zoom.inject(method=None, status=None, delay=0.2, times=10),
+    ]
     runs, results = run_until_converged(org)
     assert runs == 1
+    assert_fired(*faults, every_time=False)  # a converging run may make fewer requests than the faults cover
     finish(org, "slow responses (0.2-0.3 s each)", output, runs, results)
 
 
 def test_slow_zoom_and_a_short_deadline_carry_work_over(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=1.0, times=None)
+    slow = org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=1.0, times=None)
     first = org.invoke({"mode": "full"}, budget_s=5.0)
+    assert_fired(slow)
     assert first["status"] == "partial" and sum(first["deferred"].values()) > 0
     org.zoom.clear_faults()
     runs, results = run_until_converged(org, {"mode": "incremental"})

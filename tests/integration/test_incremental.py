@@ -157,7 +157,7 @@ def test_a_cursor_okta_refuses_falls_back_to_a_full_reconcile(stack: Stack) -> N
 def test_two_concurrent_invocations_one_is_skipped_and_nothing_is_duplicated(stack: Stack) -> None:
     for i in range(3):
         add_person(stack, f"c{i}@acme.example")
-    stack.okta.inject(method="GET", path_prefix="/api/v1/apps", status=None, delay=1.0, times=1)
+    slow = stack.okta.inject(method="GET", path_prefix="/api/v1/apps", status=None, delay=1.0, times=1)
     results: list[dict[str, object]] = []
 
     def invoke() -> None:
@@ -169,6 +169,7 @@ def test_two_concurrent_invocations_one_is_skipped_and_nothing_is_duplicated(sta
     for thread in threads:
         thread.join()
 
+    assert slow.hits == 1  # one run was slowed down while the other came
     assert sorted(r["status"] for r in results) == ["skipped", "succeeded"]  # type: ignore[type-var]
     emails = [u["email"] for u in stack.zoom.users.values()]
     assert len(emails) == len(set(emails)) == 4  # the Owner and three users, once each
@@ -201,13 +202,14 @@ def test_a_run_cut_short_by_its_deadline_is_finished_by_the_next(stack: Stack) -
     for i in range(20):
         add_person(stack, f"d{i:02}@acme.example")
     # Each create takes 0.25 s: 20 of them do not fit in a 4 s invocation (2 s kept back to checkpoint).
-    stack.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=0.25, times=None)
+    slow = stack.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=0.25, times=None)
 
     short = stack.invoke({"mode": "full"}, budget_s=4.0)
 
     assert short["status"] == "partial", short
     done, carried = short["applied"]["create"], short["deferred"]["create"]
     assert done >= 1 and carried >= 1 and done + carried == 20
+    assert slow.hits >= done  # every create it made was slow
     assert any("carried over" in n for n in short["notes"])
     stack.zoom.clear_faults()
 

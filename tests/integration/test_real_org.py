@@ -66,8 +66,9 @@ def test_a_users_run_about_someone_else_keeps_the_pending_work_of_others(stack: 
     add_person(stack, "other@acme.example")
     in_sync(stack)
     stack.okta.unassign_user(leaver)
-    stack.zoom.inject("PUT", "/v2/users/", status=503, times=None)
+    fault = stack.zoom.inject("PUT", "/v2/users/", status=503, times=None)
     assert stack.invoke({"mode": "incremental"})["failed"]["deactivate"] == 1
+    assert fault.hits >= 1
     stack.zoom.clear_faults()
     stack.invoke({"mode": "users", "users": ["other@acme.example"]})
     assert leaver in items(stack, "PENDING")
