@@ -39,6 +39,7 @@ def finish(
     assert sum(again["planned"].values()) == 0 and stack.zoom.write_count() == 0  # and it stays converged
 
 
+@pytest.mark.slow
 def test_429_storm_on_both_apis(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Given both APIs rate-limited hard
     org.okta.rate_limit("/api/v1/apps", 1)
@@ -54,6 +55,7 @@ def test_429_storm_on_both_apis(org: Stack, output: pytest.CaptureFixture[str]) 
     finish(org, "429 storm (Okta apps 1/s, Zoom users 3/s)", output, runs, results)
 
 
+@pytest.mark.slow
 def test_429_without_retry_after_backs_off(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     fault = org.zoom.inject(
         method="POST",
@@ -69,6 +71,7 @@ def test_429_without_retry_after_backs_off(org: Stack, output: pytest.CaptureFix
     finish(org, "Zoom 429 with no Retry-After (backoff with jitter)", output, runs, results)
 
 
+@pytest.mark.slow
 def test_5xx_bursts(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Given bursts of 5xx answers on Okta's and Zoom's reads and writes
     faults = [
@@ -84,6 +87,7 @@ def test_5xx_bursts(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     finish(org, "5xx bursts (Okta 500, Zoom 502/503/504)", output, runs, results)
 
 
+@pytest.mark.slow
 def test_dropped_connections(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Given connections dropped on Okta reads and Zoom creates
     faults = [
@@ -97,6 +101,7 @@ def test_dropped_connections(org: Stack, output: pytest.CaptureFixture[str]) -> 
     finish(org, "dropped connections (Okta reads, Zoom creates)", output, runs, results)
 
 
+@pytest.mark.slow
 def test_ambiguous_creates_adopt_instead_of_duplicating(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Zoom creates the user, then the answer is lost (500, or the connection drops): the retry gets 409 1005.
     # Given Zoom creates applied but their answers lost
@@ -165,6 +170,7 @@ def test_already_gone_users_and_members_count_as_done(org: Stack, output: pytest
     record("member already gone (4131) / user already gone (1001)", 1, [result])
 
 
+@pytest.mark.slow
 def test_failure_mid_okta_pagination_never_deprovisions(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Given a synced org, Okta's assignment list failing from page 2 on, and one real leaver
     org.invoke({"mode": "full"})
@@ -196,6 +202,7 @@ def test_failure_mid_okta_pagination_never_deprovisions(org: Stack, output: pyte
     )
 
 
+@pytest.mark.slow
 def test_failure_mid_zoom_pagination_never_deprovisions_nor_duplicates(
     org: Stack, output: pytest.CaptureFixture[str]
 ) -> None:
@@ -316,6 +323,7 @@ def dump_secret(stack: Stack, **changes: str) -> str:
     return json.dumps({**valid_secret(), **changes})
 
 
+@pytest.mark.slow
 def test_slow_responses(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     faults = [
         org.okta.inject(method=None, status=None, delay=0.3, times=3),
@@ -327,6 +335,7 @@ def test_slow_responses(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     finish(org, "slow responses (0.2-0.3 s each)", output, runs, results)
 
 
+@pytest.mark.slow
 def test_slow_zoom_and_a_short_deadline_carry_work_over(org: Stack, output: pytest.CaptureFixture[str]) -> None:
     # Given slow Zoom creates
     slow = org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=1.0, times=None)

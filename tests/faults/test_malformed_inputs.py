@@ -193,6 +193,7 @@ def event_offences(event: object) -> set[str] | None:
     return bad or None
 
 
+@pytest.mark.slow
 def test_generated_events(stack: Stack) -> None:
     add_person(stack, "alice@acme.example")
     seen = {"valid": 0, "invalid": 0}
@@ -372,6 +373,7 @@ not_json_objects = st.one_of(
 )
 
 
+@pytest.mark.slow
 def test_generated_secrets(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
     private, _ = rsa_pem()
     leaks = (MARK, pem_body(private))
@@ -617,6 +619,7 @@ non_mapping_yaml = st.one_of(
 )
 
 
+@pytest.mark.slow
 def test_generated_policies(stack: Stack) -> None:
     seen = {"keys": 0, "yaml": 0, "mapping": 0}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from .conftest import TABLE, Stack, add_person, total
 
 
@@ -221,6 +223,7 @@ def test_a_live_lease_also_holds_manual_users_runs(stack: Stack) -> None:
     assert stack.zoom.request_count() == 0
 
 
+@pytest.mark.slow
 def test_a_run_cut_short_by_its_deadline_is_finished_by_the_next(stack: Stack) -> None:
     # Given 20 users to create, each create slow
     for i in range(20):

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import note as hypothesis_note
 from hypothesis import strategies as st
@@ -607,6 +608,7 @@ class SyncModel(RuleBasedStateMachine):
                     )
 
 
+@pytest.mark.slow
 def test_model_based_sync() -> None:
     """Random Okta changes, faults and runs: the invariants hold after every step and the sync converges."""
     run_state_machine_as_test(

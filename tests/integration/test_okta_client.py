@@ -312,6 +312,7 @@ def test_service_app_errors_name_the_cause() -> None:
 # -- faults and rate limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_429_is_waited_out_until_the_reset(sim: OktaSimulator) -> None:
     for uid in seed(sim, 3):
         sim.assign_user(uid)
@@ -339,6 +340,7 @@ def test_503_and_dropped_connections_are_retried(sim: OktaSimulator) -> None:
     assert okta.stats.retries == 3
 
 
+@pytest.mark.slow
 def test_an_empty_bucket_is_waited_for_instead_of_hitting_429(sim: OktaSimulator) -> None:
     for uid in seed(sim, 4):
         sim.assign_user(uid)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from .conftest import TABLE, Stack, add_person, total
 
 LENIENT = "max_deprovisions: {count: 50, percent: 100}\n"
@@ -37,6 +39,7 @@ def zoom_status(stack: Stack, email: str) -> str | None:
 # --- the incremental path never loses work -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_leaver_whose_deactivation_hit_503s_is_deactivated_by_the_next_incremental_run(stack: Stack) -> None:
     # Given three synced users
     stack.set_policy(LENIENT)
@@ -59,6 +62,7 @@ def test_a_leaver_whose_deactivation_hit_503s_is_deactivated_by_the_next_increme
     assert not items(stack, "PENDING")
 
 
+@pytest.mark.slow
 def test_a_users_run_about_someone_else_keeps_the_pending_work_of_others(stack: Stack) -> None:
     # Found by the model-based test: a `users` run cleared every pending record, not just its own users'.
     # Given a leaver whose deactivation failed (503s) and is recorded as pending work
@@ -78,6 +82,7 @@ def test_a_users_run_about_someone_else_keeps_the_pending_work_of_others(stack: 
     assert stack.invoke({"mode": "incremental"})["applied"]["deactivate"] == 1
 
 
+@pytest.mark.slow
 def test_a_token_endpoint_outage_fails_the_run_instead_of_setting_every_user_aside(stack: Stack) -> None:
     # Given three synced users changed in Okta, and Zoom's token endpoint down (502)
     stack.set_policy(LENIENT)
@@ -98,6 +103,7 @@ def test_a_token_endpoint_outage_fails_the_run_instead_of_setting_every_user_asi
     assert recovered["applied"]["update"] == 3, recovered
 
 
+@pytest.mark.slow
 def test_a_user_whose_zoom_read_fails_contributes_nothing_and_the_owner_is_never_taken_over(stack: Stack) -> None:
     # Found by the model-based test: an Okta user whose login is the Zoom Owner's email, read by a `users` run
     # whose Zoom lookup failed, was left in the picture as someone to create; the create's 409 then adopted the
@@ -465,6 +471,7 @@ def test_a_restored_app_membership_is_treated_like_an_added_one(stack: Stack) ->
     assert zoom_status(stack, "back@acme.example") == "active"
 
 
+@pytest.mark.slow
 def test_membership_changes_in_an_unrelated_group_cost_no_apps_call(stack: Stack) -> None:
     # Given 120 users added to a group the policy does not name
     add_person(stack, "a@acme.example")

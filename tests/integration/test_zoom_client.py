@@ -263,6 +263,7 @@ def test_deprovisioning_a_user_who_is_gone_counts_as_done(sim: ZoomSimulator) ->
 # -- faults and rate limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_429_with_an_absolute_retry_after_is_waited_out(sim: ZoomSimulator) -> None:
     sim.inject("GET", "/v2/users", status=429, times=1)
     zoom = client(sim)
@@ -271,6 +272,7 @@ def test_a_429_with_an_absolute_retry_after_is_waited_out(sim: ZoomSimulator) ->
     assert zoom.stats.rate_limited == 1
 
 
+@pytest.mark.slow
 def test_rate_limited_writes_recover(sim: ZoomSimulator) -> None:
     sim.rate_limit("/v2/users", 2)
     zoom = client(sim)

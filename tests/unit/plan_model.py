@@ -147,11 +147,14 @@ def apply_plan(
     return zoom.users(), state.links
 
 
-def links_naming_another_address(users: list[ZoomUser], links: Mapping[str, Link]) -> list[Link]:
-    """Links to a listed Zoom user that record an address other than the user's own (see test_planner's xfail)."""
+def links_naming_another_users_address(users: list[ZoomUser], links: Mapping[str, Link]) -> list[Link]:
+    """Links to a listed Zoom user that record the address another Zoom user holds (see test_planner's xfail)."""
     emails = {u.zoom_id: u.email.strip().casefold() for u in users if u.zoom_id}
+    held = {u.email.strip().casefold() for u in users}
     return [
         link
         for link in links.values()
-        if link.zoom_id in emails and link.email.strip().casefold() != emails[link.zoom_id]
+        if link.zoom_id in emails
+        and link.email.strip().casefold() != emails[link.zoom_id]
+        and link.email.strip().casefold() in held
     ]
