@@ -758,7 +758,7 @@ def test_blank_api_token_next_to_a_service_app_does_not_crash(
         assert_nothing_touched(stack)
     else:
         assert result["status"] == "succeeded", result
-        assert stack.okta.request_count(method="POST", path_prefix="/oauth2/v1/token") >= 1  # the service app signed in
+        assert stack.okta.request_count(method="POST", path_prefix=stack.okta.token_path) >= 1  # signed in as the app
 
 
 @pytest.mark.parametrize(

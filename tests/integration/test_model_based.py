@@ -349,7 +349,6 @@ class SyncModel(RuleBasedStateMachine):
                 self._touch(uid)
             note(f"{'assign' if assign else 'unassign'} group {group}")
 
-    @precondition(lambda self: hasattr(self.stack.okta, "delete_group"))
     @rule(group=st.sampled_from(GROUPS))
     def delete_group(self, group: str) -> None:
         """Delete an Okta group (its members lose what it gave them), then create a new one with the same name."""
