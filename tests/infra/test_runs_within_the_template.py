@@ -9,6 +9,7 @@ alarmed metric is emitted, the TTL attribute is written, and the metrics carry t
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,7 +69,7 @@ def runs() -> Iterator[Runs]:
     """One stack, every kind of run; the calls and metrics of the runs only (not of the stack's set-up)."""
     record = Runs()
     with pytest.MonkeyPatch.context() as patch, integration_stack(fast_retries=True) as stack:
-        patch.setattr("sys.stdout", stdout := _Buffer())
+        patch.setattr("sys.stdout", stdout := io.StringIO())  # what the runs print (EMF lines among it)
 
         def invoke(event: dict[str, Any]) -> dict[str, Any]:
             with recording_aws_calls(record.calls):
@@ -105,23 +106,6 @@ def runs() -> Iterator[Runs]:
     assert record.results[0]["failed"]["create"] == 1 and record.results[0]["held"]["deactivate"] == 1
     assert record.results[1]["applied"]["create"] == 1 and record.results[2]["applied"]["deactivate"] == 1
     yield record
-
-
-class _Buffer:
-    """A stdout for the module-scoped runs (pytest's capture fixtures are function-scoped)."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def getvalue(self) -> str:
-        return "".join(self.parts)
 
 
 @pytest.fixture(scope="module")
