@@ -20,6 +20,7 @@ help:
 	@echo "make demo         run the sync end to end on the local Okta and Zoom simulators"
 	@echo "make test         lint, typecheck, validate and build the template, run every test"
 	@echo "make unit | integration | infra | faults   one test tier"
+	@echo "make quick        every test but the slow ones (pytest -m 'not slow')"
 	@echo "make bench        benchmarks (figures, not assertions)"
 	@echo "make build        sam build;  make deploy: sam deploy --guided"
 
@@ -81,6 +82,11 @@ infra: $(PY)
 .PHONY: pytest
 pytest: $(PY)
 	$(PY) -m pytest
+
+# Every tier, without the tests marked slow (about 2 s or more each); `make test` runs them all.
+.PHONY: quick
+quick: $(PY)
+	$(PY) -m pytest -m "not slow"
 
 .PHONY: test
 test: lint typecheck validate build pytest

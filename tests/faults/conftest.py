@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ZOOM_SECRET, Stack, add_person, stack  # noqa: F401  (fixture)
+from tests.simulators import Fault, OktaSimulator, ZoomSimulator
+from tests.support.fixtures import add_person
+from tests.support.stack import ZOOM_SECRET, Stack
 
 OKTA_SECRET_TOKEN = "ssws-integration-token"
 USERS = [f"f{i}@acme.example" for i in range(8)]
@@ -34,7 +36,7 @@ ROWS: list[FaultRow] = []
 
 
 @pytest.fixture
-def org(stack: Stack) -> Stack:  # noqa: F811  (the fixture imported above)
+def org(stack: Stack) -> Stack:
     """Eight assigned users (one already in Zoom, to adopt) and a managed-domain leftover to deprovision."""
     stack.set_policy("managed_domains: [acme.example]\nmax_deprovisions: {count: 10, percent: 100}\n")
     for email in USERS:
@@ -74,6 +76,20 @@ def assert_no_duplicate_emails(target: Stack) -> None:
     emails = [u["email"].casefold() for u in target.zoom.users.values()]
     duplicates = {e for e in emails if emails.count(e) > 1}
     assert not duplicates, f"two Zoom users for one email: {duplicates}"
+
+
+def assert_fired(*faults: Fault, every_time: bool = True) -> None:
+    """Each injected fault answered at least one request; with `every_time`, one injected for `times` requests
+    answered them all."""
+    for fault in faults:
+        assert fault.hits > 0, f"the injected fault never fired: {fault}"
+        left = fault.remaining
+        assert not every_time or left in (None, 0), f"the fault fired {fault.hits} times, {left} left: {fault}"
+
+
+def answered(simulator: OktaSimulator | ZoomSimulator, status: int | None, path_prefix: str = "/") -> int:
+    """Requests the simulator answered with `status` (None: dropped without an answer), from its request log."""
+    return sum(1 for r in simulator.requests if r.status == status and r.path.startswith(path_prefix))
 
 
 def assert_no_secret(*texts: str) -> None:

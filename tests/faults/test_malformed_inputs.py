@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from okta_zoom_sync.boundary.request import parse_event
 from okta_zoom_sync.errors import InvalidEventError
 
-from tests.integration.conftest import SECRET_ID, Stack, add_person, stack, valid_secret  # noqa: F401  (fixture)
+from tests.support.fixtures import add_person
+from tests.support.stack import SECRET_ID, Stack, valid_secret
 
 SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 
@@ -49,18 +50,18 @@ RUN_EVENTS = [
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def reset(stack: Stack) -> None:  # noqa: F811
+def reset(stack: Stack) -> None:
     stack.okta.clear_log()
     stack.zoom.clear_log()
 
 
-def assert_nothing_touched(stack: Stack) -> None:  # noqa: F811
+def assert_nothing_touched(stack: Stack) -> None:
     assert stack.okta.request_count() == 0, [(r.method, r.path) for r in stack.okta.requests]
     assert stack.zoom.request_count() == 0, [(r.method, r.path) for r in stack.zoom.requests]
     assert stack.table_items() == []
 
 
-def put_secret(stack: Stack, value: dict[str, Any] | str) -> None:  # noqa: F811
+def put_secret(stack: Stack, value: dict[str, Any] | str) -> None:
     """Like `stack.set_secret`, but keeps Powertools' Secrets Manager client (a new one per example is slow)."""
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
@@ -192,7 +193,8 @@ def event_offences(event: object) -> set[str] | None:
     return bad or None
 
 
-def test_generated_events(stack: Stack) -> None:  # noqa: F811
+@pytest.mark.slow
+def test_generated_events(stack: Stack) -> None:
     add_person(stack, "alice@acme.example")
     seen = {"valid": 0, "invalid": 0}
 
@@ -371,7 +373,8 @@ not_json_objects = st.one_of(
 )
 
 
-def test_generated_secrets(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+@pytest.mark.slow
+def test_generated_secrets(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
     private, _ = rsa_pem()
     leaks = (MARK, pem_body(private))
 
@@ -616,7 +619,8 @@ non_mapping_yaml = st.one_of(
 )
 
 
-def test_generated_policies(stack: Stack) -> None:  # noqa: F811
+@pytest.mark.slow
+def test_generated_policies(stack: Stack) -> None:
     seen = {"keys": 0, "yaml": 0, "mapping": 0}
 
     @settings(max_examples=400, **SETTINGS)
@@ -677,7 +681,7 @@ def test_generated_policies(stack: Stack) -> None:  # noqa: F811
 # ------------------------------------------------------------------------------------------------ known bugs
 
 
-def run_and_expect_failed_run(stack: Stack, key: str, capfd: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def run_and_expect_failed_run(stack: Stack, key: str, capfd: pytest.CaptureFixture[str]) -> None:
     """The contract for a malformed secret or policy: status failed naming `key`, nothing touched, no leak."""
     reset(stack)
     capfd.readouterr()
@@ -718,7 +722,7 @@ def short_rsa_pem() -> str:
     ids=["armoured-garbage", "rsa-1024", "ed25519"],
 )
 def test_unusable_private_key_fails_the_run_naming_the_key(
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     capfd: pytest.CaptureFixture[str],
     make_key: Callable[[], str],
 ) -> None:
@@ -728,7 +732,7 @@ def test_unusable_private_key_fails_the_run_naming_the_key(
 
 
 def test_whitespace_okta_client_id_fails_the_run_naming_the_key(
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     secret = {k: v for k, v in valid_secret().items() if k != "okta_api_token"}
@@ -738,7 +742,7 @@ def test_whitespace_okta_client_id_fails_the_run_naming_the_key(
 
 @pytest.mark.parametrize("token", ["", "   "])
 def test_blank_api_token_next_to_a_service_app_does_not_crash(
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     token: str,
 ) -> None:
     private, public = rsa_pem()
@@ -754,6 +758,7 @@ def test_blank_api_token_next_to_a_service_app_does_not_crash(
         assert_nothing_touched(stack)
     else:
         assert result["status"] == "succeeded", result
+        assert stack.okta.request_count(method="POST", path_prefix=stack.okta.token_path) >= 1  # signed in as the app
 
 
 @pytest.mark.parametrize(
@@ -766,7 +771,7 @@ def test_blank_api_token_next_to_a_service_app_does_not_crash(
     ids=["latin-1", "int-tag", "deep-nesting"],
 )
 def test_undecodable_or_unconstructable_policy_fails_the_run(
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     capfd: pytest.CaptureFixture[str],
     content: bytes,
     named: str,
@@ -775,7 +780,7 @@ def test_undecodable_or_unconstructable_policy_fails_the_run(
     run_and_expect_failed_run(stack, named, capfd)
 
 
-def test_control_character_in_policy_names_the_line(stack: Stack) -> None:  # noqa: F811
+def test_control_character_in_policy_names_the_line(stack: Stack) -> None:
     stack.set_policy("create_action: create\ndefault_license: \x07basic\n")
     reset(stack)
     result = stack.invoke({"mode": "full"})

@@ -246,6 +246,7 @@ def test_no_wildcard_actions_and_star_only_for_xray(template: dict[str, Any], ov
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = as_list(statement["Action"])
+        assert actions, statement
         assert all("*" not in action for action in actions), statement
         if "*" in as_list(statement["Resource"]):
             assert set(actions) == XRAY_ACTIONS, statement
@@ -635,52 +636,7 @@ def test_requirements_pins_agree() -> None:
     assert sorted(layer_requirements) == sorted(dependencies)
 
 
-# ------------------------------------------------------------------ names shared with the engine
-
-
-def engine_source() -> str:
-    package = REPO / "layers/engine/okta_zoom_sync"
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(package.rglob("*.py")))
-
-
-def test_alarmed_metrics_and_ttl_attribute_appear_in_the_engine(template: dict[str, Any]) -> None:
-    source = engine_source()
-    alarmed = {name for name, alarm in alarms_by_metric(template).items() if alarm["Namespace"] == NAMESPACE}
-    for name in sorted(alarmed):
-        assert f'"{name}"' in source, f"the engine never emits the alarmed metric {name}"
-    assert f'"{state_table_ttl_attribute(template)}"' in source, "the engine does not write the table's TTL attribute"
-    assert f'"{NAMESPACE}"' in source
-    assert f'"{SERVICE}"' in source
-
-
-# --- the IAM policy grants what the code calls, and nothing more ---------------------------------------------
-
-ADAPTERS = REPO / "layers" / "engine" / "okta_zoom_sync"
-
-
-def pascal(snake: str) -> str:
-    return "".join(part.capitalize() for part in snake.split("_"))
-
-
-def dynamodb_calls_in_code() -> set[str]:
-    """Every DynamoDB API the engine calls: `self._call("query", …)` and `self.client.put_item(…)`."""
-    source = (ADAPTERS / "adapters" / "dynamodb" / "store.py").read_text()
-    names = set(re.findall(r'_call\(\s*"(\w+)"', source)) | set(re.findall(r"self\.client\.(\w+)\(", source))
-    return {f"dynamodb:{pascal(name)}" for name in names}
-
-
-def test_table_actions_are_exactly_the_calls_the_code_makes() -> None:
-    calls = dynamodb_calls_in_code()
-    assert calls == STATE_TABLE_ACTIONS, (
-        f"the code calls {sorted(calls)} but the template grants {sorted(STATE_TABLE_ACTIONS)}"
-    )
-    # Nothing else in the engine talks to DynamoDB directly.
-    others = [p for p in ADAPTERS.rglob("*.py") if "dynamodb" not in p.parts and 'client("dynamodb")' in p.read_text()]
-    assert others == []
-
-
-def test_secret_access_is_the_one_call_the_code_makes(template: dict[str, Any]) -> None:
-    sources = "\n".join(p.read_text() for p in ADAPTERS.rglob("*.py"))
-    assert "get_secret(" in sources and "secretsmanager" not in sources.replace("secretsmanager:", "")
-    actions = {a for s in role_statements(template) for a in as_list(s["Action"]) if a.startswith("secretsmanager:")}
-    assert actions == {"secretsmanager:GetSecretValue"}
+# -------------------------------------------------- what the runs do against what the template grants
+#
+# The IAM grants, the alarmed metrics, the TTL attribute, the metrics' namespace and service: checked against what
+# the real handler does when it runs, in test_runs_within_the_template.py.

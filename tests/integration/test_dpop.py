@@ -146,6 +146,7 @@ def test_a_non_dpop_app_is_unaffected(sim: OktaSimulator, app_key: Any) -> None:
     assert okta.auth_mode == "private_key_jwt"
     assert [r.status for r in token_requests(sim)] == [200]
     assert all("dpop" not in r.headers for r in sim.requests)
+    assert len(api_requests(sim)) >= 2  # get_app and get_user
     assert all(r.headers["authorization"] == "Bearer <redacted>" for r in api_requests(sim))
 
 

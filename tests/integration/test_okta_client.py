@@ -274,6 +274,7 @@ def test_a_service_app_mints_one_token_for_many_calls(key: Any) -> None:
         assert token_request.path == "/oauth2/v1/token"
         assert token_request.body["grant_type"] == "client_credentials"
         assert token_request.body["scope"] == "okta.apps.read okta.users.read okta.groups.read okta.logs.read"
+        assert len(sim.requests) > 1
         assert all(r.headers["authorization"] == "Bearer <redacted>" for r in sim.requests[1:])
 
 
@@ -312,6 +313,7 @@ def test_service_app_errors_name_the_cause() -> None:
 # -- faults and rate limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_429_is_waited_out_until_the_reset(sim: OktaSimulator) -> None:
     for uid in seed(sim, 3):
         sim.assign_user(uid)
@@ -339,6 +341,7 @@ def test_503_and_dropped_connections_are_retried(sim: OktaSimulator) -> None:
     assert okta.stats.retries == 3
 
 
+@pytest.mark.slow
 def test_an_empty_bucket_is_waited_for_instead_of_hitting_429(sim: OktaSimulator) -> None:
     for uid in seed(sim, 4):
         sim.assign_user(uid)
@@ -347,5 +350,6 @@ def test_an_empty_bucket_is_waited_for_instead_of_hitting_429(sim: OktaSimulator
 
     assert len(okta.list_assigned_users().items) == 4
 
+    assert len(sim.requests) >= 4
     assert all(r.status == 200 for r in sim.requests)  # never rate-limited
     assert okta.stats.throttled >= 1 and okta.stats.rate_limited == 0

@@ -131,6 +131,7 @@ def test_okta_ssws_auth_rotation_and_401_body(okta: OktaSimulator) -> None:
     okta.api_token = "rotated"
     assert okta_get(okta, f"/api/v1/apps/{APP}").status_code == 401
     assert requests.get(f"{okta.url}/api/v1/apps/{APP}", headers={"Authorization": "SSWS rotated"}, timeout=5).ok
+    assert okta.requests
     assert all("rotated" not in str(entry.headers) for entry in okta.requests)
 
 
@@ -869,7 +870,9 @@ def test_zoom_pending_user_in_a_managed_domain_cannot_be_disassociated(zoom: Zoo
     zoom.add_user("active@acme.example")
     rows = session.get(f"{zoom.url}/v2/users", params={"status": "pending"}).json()["users"]
     assert [set(r) & {"id"} for r in rows] == [set()]  # pending rows never carry an id
-    assert all("id" in r for r in session.get(f"{zoom.url}/v2/users").json()["users"])
+    active_rows = session.get(f"{zoom.url}/v2/users").json()["users"]
+    assert active_rows
+    assert all("id" in r for r in active_rows)
 
     for params in ({"action": "disassociate"}, {}):
         refused = session.delete(f"{zoom.url}/v2/users/invited@acme.example", params=params)

@@ -263,6 +263,7 @@ def test_deprovisioning_a_user_who_is_gone_counts_as_done(sim: ZoomSimulator) ->
 # -- faults and rate limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_429_with_an_absolute_retry_after_is_waited_out(sim: ZoomSimulator) -> None:
     sim.inject("GET", "/v2/users", status=429, times=1)
     zoom = client(sim)
@@ -271,6 +272,7 @@ def test_a_429_with_an_absolute_retry_after_is_waited_out(sim: ZoomSimulator) ->
     assert zoom.stats.rate_limited == 1
 
 
+@pytest.mark.slow
 def test_rate_limited_writes_recover(sim: ZoomSimulator) -> None:
     sim.rate_limit("/v2/users", 2)
     zoom = client(sim)
@@ -282,6 +284,7 @@ def test_rate_limited_writes_recover(sim: ZoomSimulator) -> None:
     ]
     assert len(set(ids)) == 4
     assert zoom.stats.rate_limited >= 1
+    assert 429 in [s for _, _, s in api_requests(sim)]  # the simulator did answer 429
 
 
 def test_503_and_dropped_connections_are_retried(sim: ZoomSimulator) -> None:
@@ -296,10 +299,11 @@ def test_503_and_dropped_connections_are_retried(sim: ZoomSimulator) -> None:
 
 def test_a_create_whose_answer_was_lost_surfaces_as_a_conflict_for_the_caller(sim: ZoomSimulator) -> None:
     # Zoom applied the POST but the answer was lost: the retry meets 409 code 1005, which the caller adopts.
-    sim.inject("POST", "/v2/users", status=None, drop=True, after_apply=True, times=1)
+    lost = sim.inject("POST", "/v2/users", status=None, drop=True, after_apply=True, times=1)
     zoom = client(sim)
     with pytest.raises(ConflictError):
         zoom.create_user(action="ssoCreate", email="once@acme.example", first_name="O", last_name="N", license_type=1)
+    assert lost.hits == 1
     assert sim.user_by_email("once@acme.example") is not None
     assert sim.write_count() == 2
 
@@ -307,6 +311,7 @@ def test_a_create_whose_answer_was_lost_surfaces_as_a_conflict_for_the_caller(si
 def test_a_role_removal_whose_answer_was_lost_is_done_on_retry(sim: ZoomSimulator) -> None:
     sim.add_role("Auditor")
     uid = sim.add_user("aud@acme.example", role="Auditor")
-    sim.inject("DELETE", "/v2/roles", status=None, drop=True, after_apply=True, times=1)
+    lost = sim.inject("DELETE", "/v2/roles", status=None, drop=True, after_apply=True, times=1)
     client(sim).remove_role(uid, "Auditor")
+    assert lost.hits == 1
     assert sim.user(uid)["role_name"] == "Member"

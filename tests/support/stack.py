@@ -1,7 +1,7 @@
 """The integration stack: moto (the state table built from template.yaml, the credentials secret), the Okta and Zoom
 simulators (loopback HTTP), the function's environment pointing at them, and the real handler.
 
-`integration_stack()` builds it as a context manager: tests/integration/conftest.py's `stack` fixture enters it once
+`integration_stack()` builds it as a context manager: tests/support/fixtures.py's `stack` fixture enters it once
 per test, and property-based tests once per hypothesis example (which a fixture cannot give). The environment
 variables it sets are restored on exit.
 """
@@ -145,7 +145,7 @@ def integration_stack(
     costs a delayed ACK (about 40 ms) per request on loopback. `fast_retries` makes the engine's HTTP retries skip
     their sleeps (backoff, Retry-After, Okta's rate-limit reset), so that injected 429/5xx bursts cost no
     wall-clock time. It patches the one place the engine builds its retry policy
-    (`okta_zoom_sync.wiring.RetryPolicy`); when that name is gone, retries sleep for real.
+    (`okta_zoom_sync.wiring.RetryPolicy`); when that name is gone, it fails loudly rather than sleep for real.
     """
     from aws_lambda_powertools.utilities import parameters
 
@@ -188,7 +188,11 @@ def integration_stack(
             from okta_zoom_sync import wiring
 
             retry_policy = getattr(wiring, "RetryPolicy", None)
-            if retry_policy is not None:
-                fast = functools.partial(retry_policy, sleep=_no_sleep)
-                stack.enter_context(mock.patch.object(wiring, "RetryPolicy", fast))
+            if retry_policy is None:
+                raise RuntimeError(
+                    "fast_retries: okta_zoom_sync.wiring.RetryPolicy is gone, so the engine's retry sleeps cannot be "
+                    "skipped; point integration_stack at where the engine now builds its retry policy"
+                )
+            fast = functools.partial(retry_policy, sleep=_no_sleep)
+            stack.enter_context(mock.patch.object(wiring, "RetryPolicy", fast))
         yield Stack(okta=okta, zoom=zoom, dynamodb=dynamodb, secrets=secrets, policy_path=policy_path)
