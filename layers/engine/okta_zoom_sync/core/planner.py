@@ -64,10 +64,16 @@ def plan(
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
-        if fold(want.email) in protected or (have is not None and untouchable(have, protected)):
-            # Never changed, never created, never moved onto a protected email.
-            unmanaged += have is not None
+        if have is not None and untouchable(have, protected):
+            unmanaged += 1  # the Owner or a protected user: never changed
             continue
+        if fold(want.email) in protected:
+            if have is None:
+                continue  # never created on a protected address
+            # The Okta user's address is now a protected one: its own Zoom user is still kept in step (deactivated
+            # when the person is suspended, say), but never moved onto the protected address.
+            notes.append(f"{have.email}: Okta gives it the protected address {want.email}; its address is kept")
+            want = replace(want, email=have.email)
         if have is not None:
             managed += 1
         user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, now)
