@@ -17,7 +17,9 @@ from typing import Any
 from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Plan, ZoomStatus, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
-from okta_zoom_sync.errors import ZOOM_EMAIL_USED, ConflictError, PermanentError
+from okta_zoom_sync.errors import EmailTakenError, PermanentError
+
+ZOOM_EMAIL_USED = 1005  # Zoom's code for an address already in use
 
 
 class InMemoryZoom:
@@ -55,7 +57,7 @@ class InMemoryZoom:
     # ZoomWriter
     def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
         if self._key(email) is not None:
-            raise ConflictError(
+            raise EmailTakenError(
                 f"Zoom API 409 code {ZOOM_EMAIL_USED}: Email has already been used",
                 api="zoom",
                 code=str(ZOOM_EMAIL_USED),
@@ -86,7 +88,7 @@ class InMemoryZoom:
     def change_email(self, zoom_id: str, email: str) -> None:
         holder = self._key(email)
         if holder is not None and holder != self._found(zoom_id):
-            raise ConflictError(f"Zoom API 409 code {ZOOM_EMAIL_USED}", api="zoom", code=str(ZOOM_EMAIL_USED))
+            raise EmailTakenError(f"Zoom API 409 code {ZOOM_EMAIL_USED}", api="zoom", code=str(ZOOM_EMAIL_USED))
         self._change(zoom_id, email=email)
 
     def _set_role(self, zoom_id: str, role: str) -> None:
@@ -113,7 +115,7 @@ class InMemoryZoom:
 
 
 class InMemoryLinks:
-    """The link part of the StateStore port (all the applier uses)."""
+    """The LinkWriter port (all the applier uses of the state table)."""
 
     def __init__(self, links: Mapping[str, Link]) -> None:
         self.links = dict(links)
@@ -148,7 +150,7 @@ def apply_plan(
 
 
 def links_naming_another_users_address(users: list[ZoomUser], links: Mapping[str, Link]) -> list[Link]:
-    """Links to a listed Zoom user that record the address another Zoom user holds (see test_planner's xfail)."""
+    """Links to a listed Zoom user that record an address another Zoom user holds (the applier never writes one)."""
     emails = {u.zoom_id: u.email.strip().casefold() for u in users if u.zoom_id}
     held = {u.email.strip().casefold() for u in users}
     return [

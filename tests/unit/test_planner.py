@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from okta_zoom_sync.core.model import (
     ADMIN_ROLE,
@@ -332,19 +332,13 @@ def test_plan_apply_plan_again_yields_nothing(world) -> None:  # type: ignore[no
     desired, actual, links, policy = world
     first = plan(desired, actual, links, policy, NOW)
     actual2, links2 = apply_plan(first, actual, links, NOW)
-    # A known product bug, pinned by the xfail test below: skip those worlds until it is fixed.
-    assume(not links_naming_another_users_address(actual2, links2))
+    # A link records the address its Zoom user has, never one another Zoom user holds.
+    assert not links_naming_another_users_address(actual2, links2), links2
     second = plan(desired, actual2, links2, policy, NOW)
     # Deleting a deactivated user is time-based; nothing else may remain.
     assert second.operations == (), [o.to_dict() for o in second.operations]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a reactivation (or deactivation, role change) of a linked user whose email move is blocked "
-    "records the Okta address in the link; the next run takes the pending invitation holding that address for the "
-    "user's own and withdraws it",
-)
 def test_a_link_keeps_the_address_its_zoom_user_has_while_an_email_move_waits() -> None:
     # Given a deactivated Zoom user linked to an Okta user whose email changed to an address someone else's
     # pending invitation holds (so the email move waits)
@@ -389,3 +383,18 @@ def test_every_desired_state_is_planned_without_error(state: DesiredState) -> No
     )
     assert kinds(p) == PLANNED_FOR_AN_INACTIVE_USER[state]
     assert all(op.okta_id == "00u1" for op in p.operations)
+
+
+def test_a_user_whose_okta_address_becomes_a_protected_one_keeps_its_zoom_user_in_step() -> None:
+    # Given Ann's Zoom user, linked to her, and her Okta address changed to a protected one
+    policy = Policy(protected_users=("breakglass@acme.com",))
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    actual = [have("z1", "ann@acme.com"), have("z9", "breakglass@acme.com")]
+    # When she is suspended in Okta
+    suspended = plan([want(email="breakglass@acme.com", state=DesiredState.INACTIVE)], actual, links, policy, NOW)
+    # Then her own Zoom user is deactivated, and the protected user is not touched
+    assert [(op.op.value, op.zoom_id) for op in suspended.operations] == [("deactivate", "z1")]
+    # and while she is active, her name follows Okta but her Zoom user never moves onto the protected address
+    renamed = plan([want(email="breakglass@acme.com", last_name="Roy")], actual, links, policy, NOW)
+    assert [(op.op.value, op.zoom_id) for op in renamed.operations] == [("update", "z1")]
+    assert any("protected address" in note for note in renamed.notes)

@@ -93,6 +93,9 @@ class Applier(Executor):
         results: list[OperationResult] = []
         zoom_id = user.zoom_id
         failed = False
+        # The address the Zoom user has now, which its link records: the Okta address only once an email move went
+        # through (a move refused because the address is taken leaves the link on the old one).
+        email = user.email
         for op in user.operations:
             if op.held:
                 results.append(OperationResult(op, Outcome.HELD))
@@ -101,7 +104,7 @@ class Applier(Executor):
                 results.append(OperationResult(op, Outcome.SKIPPED))
                 continue
             try:
-                zoom_id = self._apply(op, zoom_id)
+                zoom_id, email = self._apply(op, zoom_id, email)
             except SyncError as exc:
                 # An email move refused because the address is taken (1005) blocks nothing else of this user: the
                 # other operations address the user by id. It is tried again by a later run, once the address is free.
@@ -136,25 +139,25 @@ class Applier(Executor):
             results.append(OperationResult(op, Outcome.APPLIED))
         return results
 
-    def _apply(self, op: Operation, zoom_id: str | None) -> str | None:
-        """Apply one operation; return the user's Zoom id (a create learns it)."""
+    def _apply(self, op: Operation, zoom_id: str | None, email: str) -> tuple[str | None, str]:
+        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it)."""
         target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
         match op.op:
             case OpKind.CREATE:
                 zoom_id = self._create(op)
-                self._link(op, zoom_id)
+                self._link(op, zoom_id, email)
             case OpKind.ADOPT:
-                self._link(op, target)
+                self._link(op, target, email)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
                         self.links.delete_link(str(change.old))
             case OpKind.EMAIL:
-                new_email = str(op.new_value("email"))
-                self.writer.change_email(target, new_email)
-                self._link(op, target, email=new_email)
+                email = str(op.new_value("email"))
+                self.writer.change_email(target, email)
+                self._link(op, target, email)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target, restore_role=_restore_role(op))
+                self._link(op, target, email, restore_role=_restore_role(op))
             case OpKind.UPDATE:
                 self.writer.update_user(target, {c.field: c.new for c in op.changes})
             case OpKind.LICENSE:
@@ -167,19 +170,19 @@ class Applier(Executor):
                     self.writer.assign_role(target, str(change.new))
                 if _has(op, RESTORE_ROLE):
                     # A role taken away to deactivate (remembered) or given back (forgotten).
-                    self._link(op, target, restore_role=_restore_role(op))
+                    self._link(op, target, email, restore_role=_restore_role(op))
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
                 self.writer.remove_from_group(target, str(op.changes[0].old))
             case OpKind.DEACTIVATE:
                 self.writer.set_status(target, "deactivate")
-                self._link(op, target, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
+                self._link(op, target, email, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
             case OpKind.DELETE:
                 self._delete(op, target)
                 if op.okta_id is not None:
                     self.links.delete_link(op.okta_id)
-        return zoom_id
+        return zoom_id, email
 
     def _create(self, op: Operation) -> str:
         try:
@@ -229,14 +232,14 @@ class Applier(Executor):
         self,
         op: Operation,
         zoom_id: str,
+        email: str,
         *,
-        email: str | None = None,
         deactivated_at: str | None = None,
         restore_role: str | None = None,
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        self.links.put_link(Link(op.okta_id, zoom_id, email or op.email, deactivated_at, restore_role))
+        self.links.put_link(Link(op.okta_id, zoom_id, email, deactivated_at, restore_role))
 
 
 def _has(op: Operation, name: str) -> bool:
