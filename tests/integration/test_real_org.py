@@ -520,3 +520,23 @@ def test_adopting_licensed_users_never_quietly_downgrades_them(stack: Stack) -> 
     forced = stack.invoke({"mode": "full", "force": True})
     assert forced["applied"]["license"] == 4 and forced["status"] == "succeeded"
     assert all(stack.zoom_user(f"lic{i}@acme.example")["type"] == 1 for i in range(4))  # type: ignore[index]
+
+
+# --- protected users -------------------------------------------------------------------------------------------
+
+
+def test_a_person_whose_login_becomes_a_protected_address_is_still_deactivated_when_suspended(stack: Stack) -> None:
+    # Given a synced person, and a protected break-glass Zoom user
+    stack.set_policy("protected_users: [breakglass@acme.example]\n")
+    stack.zoom.add_user("breakglass@acme.example", "Break", "Glass")
+    person = add_person(stack, "u3@acme.example")
+    in_sync(stack)
+    # When their Okta login changes to the protected address and they are suspended
+    stack.okta.update_profile(person, login="breakglass@acme.example")
+    stack.okta.set_status(person, "SUSPENDED")
+    result = stack.invoke({"mode": "incremental"})
+    # Then their own Zoom user is deactivated, keeps its address, and the protected user is untouched
+    assert result["applied"]["deactivate"] == 1, result
+    assert stack.zoom_user("u3@acme.example")["status"] == "inactive"  # type: ignore[index]
+    assert stack.zoom_user("breakglass@acme.example")["status"] == "active"  # type: ignore[index]
+    assert result["applied"]["email"] == 0
