@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from okta_zoom_sync.core.model import OktaAssignment, OktaGroupRef
+from okta_zoom_sync.core.model import OktaGroupRef, OktaUser
 
 from tests.contract.conftest import OKTA_APP_ID, ReplayServer, load, okta_client
 
@@ -18,12 +18,8 @@ def test_app_users_recorded_without_embedded_user_are_read_from_the_app_user(rep
 
     # Then each row is its Okta user id with the app user name as email; names are unknown (the app profile is {})
     assert assigned == [
-        OktaAssignment(
-            "00uoiiw2bJ1GTFKCX4x6", "John.Doe-Get@example.com", "John.Doe-Get@example.com", "", "", "ACTIVE"
-        ),
-        OktaAssignment(
-            "00uoioxbtx4iA8h8X4x6", "John.Doe-List@example.com", "John.Doe-List@example.com", "", "", "ACTIVE"
-        ),
+        OktaUser("00uoiiw2bJ1GTFKCX4x6", "John.Doe-Get@example.com", "John.Doe-Get@example.com", "", "", "ACTIVE"),
+        OktaUser("00uoioxbtx4iA8h8X4x6", "John.Doe-List@example.com", "John.Doe-List@example.com", "", "", "ACTIVE"),
     ]
     (request,) = replay.requests_to(APP_USERS)
     assert request.query == {"limit": "500", "expand": "user"}
@@ -47,7 +43,7 @@ def test_app_users_with_embedded_user_take_the_okta_user_and_follow_the_next_lin
 
     # Then the embedded Okta user gives login, email, names and the *user's* status (ACTIVE), not the
     # assignment's (PROVISIONED); the second page is read too, and nothing else is requested
-    assert assigned[0] == OktaAssignment(
+    assert assigned[0] == OktaUser(
         "00u1dnq5S0CfjlkpABCD", "saml.test@example.com", "saml.test@example.com", "Saml", "Test", "ACTIVE"
     )
     assert [a.okta_id for a in assigned] == ["00u1dnq5S0CfjlkpABCD", "00uoiiw2bJ1GTFKCX4x6", "00uoioxbtx4iA8h8X4x6"]
@@ -61,7 +57,7 @@ def test_one_assignment_with_embedded_user(replay: ReplayServer) -> None:
 
     found = okta_client(replay).get_assignment("00u1dnq5S0CfjlkpABCD")
 
-    assert found == OktaAssignment(
+    assert found == OktaUser(
         "00u1dnq5S0CfjlkpABCD", "saml.test@example.com", "saml.test@example.com", "Saml", "Test", "ACTIVE"
     )
     assert replay.requests_to(path)[0].query == {"expand": "user"}
@@ -101,7 +97,7 @@ def test_documented_user(replay: ReplayServer) -> None:
     by_login = okta.get_user("isaac.brock@example.com")
 
     # The id comes from the user's "id", not from its _links.self (which names another user in Okta's example)
-    expected = OktaAssignment(
+    expected = OktaUser(
         "00ub0oNGTSWTBKOLGLNR", "isaac.brock@example.com", "isaac.brock@example.com", "Isaac", "Brock", "ACTIVE"
     )
     assert by_id == expected and by_login == expected
@@ -114,7 +110,7 @@ def test_recorded_user_matches_its_app_assignment(replay: ReplayServer) -> None:
 
     user = okta_client(replay).get_user("00uoiiw2bJ1GTFKCX4x6")
 
-    assert user == OktaAssignment(
+    assert user == OktaUser(
         "00uoiiw2bJ1GTFKCX4x6", "John.Doe-Get@example.com", "John.Doe-Get@example.com", "John", "Doe-Get", "ACTIVE"
     )
 

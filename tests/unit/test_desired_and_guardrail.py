@@ -9,8 +9,8 @@ from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     Change,
     DesiredState,
-    OktaAssignment,
     OktaGroupRef,
+    OktaUser,
     Operation,
     OpKind,
     Plan,
@@ -22,10 +22,10 @@ ENG = OktaGroupRef("00gENG", "Engineering")
 ADMINS = OktaGroupRef("00gADM", "Zoom Admins")
 
 
-def assignment(status: str = "ACTIVE", groups: frozenset[OktaGroupRef] = frozenset(), **kw: str) -> OktaAssignment:
+def assignment(status: str = "ACTIVE", groups: frozenset[OktaGroupRef] = frozenset(), **kw: str) -> OktaUser:
     base = dict(okta_id="00u1", login="ann@acme.com", email="ann@acme.com", first_name="Ann", last_name="Lee")
     base.update(kw)
-    return OktaAssignment(status=status, groups=groups, **base)
+    return OktaUser(status=status, groups=groups, **base)
 
 
 @pytest.mark.parametrize(

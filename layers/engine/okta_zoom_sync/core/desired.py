@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaAssignment, OktaGroupRef, OktaStatus
+from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaGroupRef, OktaStatus, OktaUser
 from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
 ACTIVE_STATUSES = frozenset(
@@ -13,7 +13,7 @@ ACTIVE_STATUSES = frozenset(
 NOT_YET_STATUSES = frozenset({OktaStatus.STAGED, OktaStatus.PROVISIONED})
 
 
-def zoom_email(assignment: OktaAssignment) -> str:
+def zoom_email(assignment: OktaUser) -> str:
     """The Okta login when it is an email address (the usual case), else the profile email."""
     return assignment.login if "@" in assignment.login else assignment.email
 
@@ -35,7 +35,7 @@ def in_group(reference: str, groups: frozenset[OktaGroupRef]) -> bool:
     return any(group.id == reference or group.name.casefold() == folded for group in groups)
 
 
-def desired_user(assignment: OktaAssignment, policy: Policy) -> DesiredUser:
+def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
     groups = assignment.groups
     license_type = policy.default_license.zoom_type
     for license_rule in policy.license_rules:
@@ -60,5 +60,5 @@ def desired_user(assignment: OktaAssignment, policy: Policy) -> DesiredUser:
     )
 
 
-def desired_users(assignments: Iterable[OktaAssignment], policy: Policy) -> list[DesiredUser]:
+def desired_users(assignments: Iterable[OktaUser], policy: Policy) -> list[DesiredUser]:
     return [desired_user(a, policy) for a in assignments]

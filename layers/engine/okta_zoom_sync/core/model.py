@@ -1,7 +1,8 @@
 """Plain frozen data shared by the planner, the applier and the adapters.
 
-Pydantic lives at the boundaries (events, policy, secret, API payloads); inside the engine every
-value is one of these small immutable records, so the planner stays a pure function.
+Pydantic models live at the boundaries (the event, the settings, the policy, the secret); the adapters turn API
+payloads into these records too. Inside the engine every value is one of these small immutable records, so the
+planner stays a pure function.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ class OktaGroupRef:
 
 
 @dataclass(frozen=True)
-class OktaAssignment:
-    """One Okta user assigned to the Zoom app (directly or through a group), as read from Okta."""
+class OktaUser:
+    """An Okta user as read from Okta: an app user (assigned directly or through a group; `status` is then the
+    user's status as the assignment sees it) or a user looked up by id, login or email, assigned or not."""
 
     okta_id: str
     login: str

@@ -1,4 +1,4 @@
-"""The pure core: desired users (from Okta) and actual users (from Zoom) in, typed operations out.
+"""The planner: desired users (from Okta) and actual users (from Zoom) in, typed operations out. Pure.
 
 Matching is by link (Okta id -> Zoom id) first, then by email, case-insensitively (adoption), so an
 email change in Okta changes the email of the same Zoom user and never creates a second one.

@@ -17,14 +17,14 @@ from okta_zoom_sync.core.model import (
     Link,
     Listing,
     LogRead,
-    OktaAssignment,
     OktaGroupRef,
+    OktaUser,
     ZoomUser,
 )
 
 
 class OktaReader(Protocol):
-    def list_assigned_users(self) -> Listing[OktaAssignment]:
+    def list_assigned_users(self) -> Listing[OktaUser]:
         """Every user assigned to the app, directly or through a group (`groups` left empty); incomplete
         (`complete` False) when the list failed part way."""
         ...
@@ -33,7 +33,7 @@ class OktaReader(Protocol):
         """Ids of the groups assigned to the app."""
         ...
 
-    def find_users_by_email(self, email: str) -> list[OktaAssignment]:
+    def find_users_by_email(self, email: str) -> list[OktaUser]:
         """Okta users whose profile email is `email`, whatever their login (`groups` left empty)."""
         ...
 
@@ -47,11 +47,11 @@ class OktaReader(Protocol):
         """Okta user ids of the group's members."""
         ...
 
-    def get_user(self, id_or_login: str) -> OktaAssignment | None:
+    def get_user(self, id_or_login: str) -> OktaUser | None:
         """One Okta user by id or login, whether or not it is assigned; None when Okta has no such user."""
         ...
 
-    def get_assignment(self, okta_id: str) -> OktaAssignment | None:
+    def get_assignment(self, okta_id: str) -> OktaUser | None:
         """The user's assignment with its Okta user (`groups` left empty); None when not assigned."""
         ...
 

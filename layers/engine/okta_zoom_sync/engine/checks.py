@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from okta_zoom_sync.core.ports import StatePing
 from okta_zoom_sync.errors import AuthError, NotFoundError, PermissionDeniedError, SyncError
 
 # OktaClient.auth_mode -> how the okta.token check names the method in use.
@@ -47,10 +48,6 @@ class CheckableZoom(Protocol):
     def granted_scopes(self) -> frozenset[str]: ...
 
 
-class CheckableState(Protocol):
-    def ping(self) -> None: ...
-
-
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -72,7 +69,7 @@ def missing_zoom_scopes(granted: frozenset[str]) -> list[str]:
     return [granular for granular, classic in ZOOM_SCOPES if granular not in granted and classic not in granted]
 
 
-def check_state(state: CheckableState, table_name: str) -> Check:
+def check_state(state: StatePing, table_name: str) -> Check:
     def ping() -> str:
         state.ping()
         return f"table {table_name} is reachable"

@@ -13,8 +13,8 @@ from okta_zoom_sync.core.desired import desired_users, zoom_email
 from okta_zoom_sync.core.model import (
     DesiredUser,
     Link,
-    OktaAssignment,
     OktaGroupRef,
+    OktaUser,
     Plan,
     ZoomUser,
     fold,
@@ -93,7 +93,7 @@ class RuleGroups:
             self._resolved = groups
         return self._resolved
 
-    def attach(self, assignments: list[OktaAssignment]) -> list[OktaAssignment]:
+    def attach(self, assignments: list[OktaUser]) -> list[OktaUser]:
         """Attach to each assignment the policy-rule groups its user belongs to."""
         groups = self.resolve()
         if not groups:
@@ -196,7 +196,7 @@ class _UserReader:
         self.managed_domains = frozenset(snapshots.policy.managed_domains)
         self.links: dict[str, Link] = {}
         self._all_links: dict[str, Link] | None = None
-        self.assignments: dict[str, OktaAssignment] = {}
+        self.assignments: dict[str, OktaUser] = {}
         self.actual: dict[str, ZoomUser] = {}
         self.owners_read: set[str] = set()  # Okta users read because their link holds a Zoom user in the snapshot
 
@@ -227,7 +227,7 @@ class _UserReader:
             raise
 
     def _read(self, ref: str, notes: list[str]) -> None:
-        candidates: dict[str, OktaAssignment | None] = {}  # Okta id -> the Okta user, when already read
+        candidates: dict[str, OktaUser | None] = {}  # Okta id -> the Okta user, when already read
         if "@" in ref:
             by_login = self.okta.get_user(ref)
             for user in [by_login] if by_login else self.okta.find_users_by_email(ref):

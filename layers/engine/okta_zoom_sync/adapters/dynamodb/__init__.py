@@ -1,0 +1,1 @@
+"""The state table in DynamoDB: one store implementing the small state ports."""

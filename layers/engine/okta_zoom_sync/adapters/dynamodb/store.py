@@ -164,6 +164,8 @@ class DynamoStateStore:
                 raise StateError(
                     f"state table {self.table_name!r}: releasing the lease failed: {_reason(exc)}"
                 ) from exc
+        except BotoCoreError as exc:  # the table unreachable: the lease expires by itself
+            raise StateError(f"state table {self.table_name!r}: releasing the lease failed: {_reason(exc)}") from exc
 
     def load_cursor(self) -> Cursor | None:
         item = self._call("get_item", Key=CURSOR_KEY, ConsistentRead=True).get("Item")

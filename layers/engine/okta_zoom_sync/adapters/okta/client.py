@@ -31,7 +31,7 @@ from okta_zoom_sync.adapters.okta.auth import (
 )
 from okta_zoom_sync.adapters.okta.errors import okta_error, scope_hint
 from okta_zoom_sync.adapters.okta.records import assignment_from_row, assignment_from_user, group_ref, text
-from okta_zoom_sync.core.model import Listing, LogRead, OktaAssignment, OktaGroupRef
+from okta_zoom_sync.core.model import Listing, LogRead, OktaGroupRef, OktaUser
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -141,11 +141,11 @@ class OktaClient:
 
     # -- ports.OktaReader ---------------------------------------------------------------------------
 
-    def list_assigned_users(self) -> Listing[OktaAssignment]:
+    def list_assigned_users(self) -> Listing[OktaUser]:
         """Every app user. A list that fails after the first page is returned incomplete (`complete` False);
         app users with neither a username nor an email are skipped with a note (some apps answer
         `credentials: null, profile: {}`), never ending the listing."""
-        out: list[OktaAssignment] = []
+        out: list[OktaUser] = []
         skipped: list[str] = []
         without_user = 0
         params = {"limit": str(self.page_limit), "expand": "user"}
@@ -184,7 +184,7 @@ class OktaClient:
         rows = self._items(f"{self._app_path}/groups", params)
         return frozenset(str(row["id"]) for row in rows if isinstance(row, Mapping) and row.get("id"))
 
-    def find_users_by_email(self, email: str) -> list[OktaAssignment]:
+    def find_users_by_email(self, email: str) -> list[OktaUser]:
         """Okta users whose profile email is `email` (whatever their login), through Okta's `search`."""
         wanted = email.strip().casefold()
         params = {"search": f'profile.email eq "{_search_literal(email.strip())}"', "limit": str(GROUPS_LIMIT)}
@@ -216,7 +216,7 @@ class OktaClient:
             if isinstance(u, Mapping) and u.get("id")
         )
 
-    def get_user(self, id_or_login: str) -> OktaAssignment | None:
+    def get_user(self, id_or_login: str) -> OktaUser | None:
         path = f"/api/v1/users/{_q(id_or_login, safe='@')}"
         try:
             with scope_hint(path):
@@ -227,7 +227,7 @@ class OktaClient:
             raise PermanentError("Okta returned a user that is not an object", api="okta", code="bad_response")
         return assignment_from_user(user, okta_id=str(user.get("id") or ""))
 
-    def get_assignment(self, okta_id: str) -> OktaAssignment | None:
+    def get_assignment(self, okta_id: str) -> OktaUser | None:
         """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
         path = f"{self._app_path}/users/{_q(okta_id)}"
         try:

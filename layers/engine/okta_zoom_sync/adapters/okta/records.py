@@ -1,4 +1,4 @@
-"""Okta's API rows as the sync's records: app users, users and groups as `OktaAssignment` / `OktaGroupRef`.
+"""Okta's API rows as the sync's records: app users, users and groups as `OktaUser` / `OktaGroupRef`.
 
 An app-user row read with `expand=user` carries the Okta user in `_embedded.user`; when it does not (e.g. the
 okta.users.read scope is missing) the assignment's own profile, user name and status stand in. A row with
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from okta_zoom_sync.core.model import OktaAssignment, OktaGroupRef
+from okta_zoom_sync.core.model import OktaGroupRef, OktaUser
 from okta_zoom_sync.errors import PermanentError
 
 # App-user statuses (AppUserStatus) that mean the assignment exists but is not enabled.
@@ -29,7 +29,7 @@ def group_ref(group: object) -> OktaGroupRef | None:
     return OktaGroupRef(id=str(group["id"]), name=text(profile.get("name")))
 
 
-def assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaAssignment, bool]:
+def assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaUser, bool]:
     """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user."""
     user = (row.get("_embedded") or {}).get("user")
     if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
@@ -37,7 +37,7 @@ def assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaAssignment, bool]:
     return assignment_from_app_user(row), False
 
 
-def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssignment:
+def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaUser:
     profile = user.get("profile") or {}
     login = text(profile.get("login"))
     email = text(profile.get("email")) or login
@@ -45,7 +45,7 @@ def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssign
         raise PermanentError(
             f"Okta user {okta_id or '(no id)'} has neither an email nor a login", api="okta", code="no_email"
         )
-    return OktaAssignment(
+    return OktaUser(
         okta_id=okta_id,
         login=login or email,
         email=email,
@@ -55,7 +55,7 @@ def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaAssign
     )
 
 
-def assignment_from_app_user(row: Mapping[str, Any]) -> OktaAssignment:
+def assignment_from_app_user(row: Mapping[str, Any]) -> OktaUser:
     """Fallback when `_embedded.user` is missing: the app-user profile and credentials.
 
     The Okta user status is unknown then; it is derived from the assignment's own status (an assignment
@@ -78,7 +78,7 @@ def assignment_from_app_user(row: Mapping[str, Any]) -> OktaAssignment:
         if app_status in _APP_USER_GONE
         else "ACTIVE"
     )
-    return OktaAssignment(
+    return OktaUser(
         okta_id=okta_id,
         login=user_name or email,
         email=email,
