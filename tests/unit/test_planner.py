@@ -17,7 +17,7 @@ from okta_zoom_sync.core.model import (
     OpKind,
     ZoomUser,
 )
-from okta_zoom_sync.core.planner import plan
+from okta_zoom_sync.core.planner import may_take_over, plan
 from okta_zoom_sync.core.policy import Policy
 
 from .plan_model import apply_plan, links_naming_another_users_address
@@ -398,3 +398,11 @@ def test_a_user_whose_okta_address_becomes_a_protected_one_keeps_its_zoom_user_i
     renamed = plan([want(email="breakglass@acme.com", last_name="Roy")], actual, links, policy, NOW)
     assert [(op.op.value, op.zoom_id) for op in renamed.operations] == [("update", "z1")]
     assert any("protected address" in note for note in renamed.notes)
+
+
+def test_a_create_that_finds_its_address_taken_takes_over_only_a_free_member() -> None:
+    # A Member nobody else links is taken over; the Owner, a user whose role Zoom hides, or another's user is not.
+    assert may_take_over(have(), None, "00u1") and may_take_over(have(), "00u1", "00u1")
+    assert not may_take_over(have(role=OWNER_ROLE), None, "00u1")
+    assert not may_take_over(have(role=None), None, "00u1")
+    assert not may_take_over(have(), "00u2", "00u1")

@@ -41,6 +41,15 @@ def untouchable(user: ZoomUser, protected: frozenset[str]) -> bool:
     return same_role(user.role, OWNER_ROLE) or fold(user.email) in protected
 
 
+def may_take_over(existing: ZoomUser, owner: str | None, okta_id: str | None) -> bool:
+    """Whether a create that found its address taken (a lost answer, an invitation sent meanwhile) may link the Zoom
+    user holding it instead: never the Owner, nor a user whose role Zoom does not say (it might be the Owner), nor a
+    Zoom user linked to another Okta user (`owner`), since two Okta users never share one."""
+    if existing.role is None or same_role(existing.role, OWNER_ROLE):
+        return False
+    return owner is None or owner == okta_id
+
+
 def plan(
     desired: Sequence[DesiredUser],
     actual: Sequence[ZoomUser],

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
-    OWNER_ROLE,
     RESTORE_ROLE,
     Link,
     Operation,
@@ -18,6 +17,7 @@ from okta_zoom_sync.core.model import (
     same_role,
 )
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
+from okta_zoom_sync.core.planner import may_take_over
 from okta_zoom_sync.core.ports import LinkWriter, ZoomReader, ZoomWriter
 from okta_zoom_sync.errors import (
     ApiError,
@@ -200,20 +200,18 @@ class Applier(Executor):
             existing = self.reader.get_user(op.email)
             if existing is None or existing.zoom_id is None:
                 raise
-            if existing.role is None or same_role(existing.role, OWNER_ROLE):
-                raise  # the Owner (or a user whose role Zoom does not say) is never taken over
-            if self._linked_to_another(existing.zoom_id, op.okta_id):
-                raise  # another Okta user's Zoom user: two Okta users never share one
+            if not may_take_over(existing, self._owner(existing.zoom_id), op.okta_id):
+                raise
             if self._linked is not None and op.okta_id is not None:
                 self._linked[existing.zoom_id] = op.okta_id
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
 
-    def _linked_to_another(self, zoom_id: str, okta_id: str | None) -> bool:
+    def _owner(self, zoom_id: str) -> str | None:
+        """The Okta user whose link holds this Zoom user, if any."""
         if self._linked is None:  # read once per run, and only on this rare path (a create answered 409)
             self._linked = {link.zoom_id: owner for owner, link in self.links.load_links().items()}
-        owner = self._linked.get(zoom_id)
-        return owner is not None and owner != okta_id
+        return self._linked.get(zoom_id)
 
     def _delete(self, op: Operation, target: str) -> None:
         action = str(op.new_value("action"))
