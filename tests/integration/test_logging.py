@@ -46,3 +46,22 @@ def test_every_log_line_carries_the_invocation_context_and_each_operation_has_on
     # and no credential reaches the log
     text = json.dumps(lines)
     assert OKTA_TOKEN not in text and ZOOM_SECRET not in text
+
+
+def test_a_dry_run_of_a_large_plan_answers_with_the_first_thousand_operations_and_logs_every_one(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given 1,050 assigned users and no Zoom users
+    for i in range(1050):
+        stack.okta.assign_user(stack.okta.add_user(f"p{i:04}@acme.example", email=f"p{i:04}@acme.example"))
+    capsys.readouterr()
+    # When a dry run plans their creation
+    result = stack.invoke({"mode": "full", "dry_run": True})
+    lines = log_lines(capsys.readouterr().out)
+    # Then the result lists the first 1,000 operations and the total, and the log has one line for each
+    assert result["planned"]["create"] == 1050, result["status"]
+    assert len(result["operations"]) == 1000 and result["operations_total"] == 1050
+    planned = [line for line in lines if line["message"] == "operation planned"]
+    assert len(planned) == 1050
+    assert {line["email"] for line in planned} == {f"p{i:04}@acme.example" for i in range(1050)}
+    assert stack.zoom.write_count() == 0

@@ -4,6 +4,7 @@ It says what was planned, applied, held and failed, and why; `to_dict` is the co
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,13 @@ from typing import Any
 from okta_zoom_sync.core.model import OP_KINDS, FailureRecord, HeldRecord, Plan
 from okta_zoom_sync.core.outcome import OperationResult, Outcome
 from okta_zoom_sync.errors import AuthError, SyncError
+
+# A dry run's result lists at most this many operations (contract), with `operations_total`.
+MAX_OPERATIONS_IN_RESULT = 1000
+# A run record must fit in one DynamoDB item (400 KB): its lists are cut to these lengths until it is this small.
+RECORD_MAX_BYTES = 300_000
+RECORD_LIST_LIMITS = (100, 20, 0)
+RECORD_LISTS = ("errors", "notes", "quarantined", "held_users")
 
 
 class RunStatus(StrEnum):
@@ -133,7 +141,26 @@ class RunReport:
             "duration_ms": self.duration_ms,
         }
         if self.dry_run:
-            out["operations"] = [r.operation.to_dict() for r in results]
+            # A dry run of a large organisation must still answer: the first operations, and how many there are
+            # (every one of them is logged on its own line).
+            out["operations"] = [r.operation.to_dict() for r in results[:MAX_OPERATIONS_IN_RESULT]]
+            out["operations_total"] = len(results)
         if self.checks is not None:
             out["checks"] = self.checks
         return out
+
+    def record(self) -> dict[str, Any]:
+        """The run as the state table keeps it: the result without its operations, each long list cut (with its
+        total kept as `<list>_total`) so that the item stays well below DynamoDB's 400 KB."""
+        summary = self.to_dict()
+        summary.pop("operations", None)
+        summary.pop("operations_total", None)
+        full = {key: summary[key] for key in RECORD_LISTS}
+        for limit in RECORD_LIST_LIMITS:
+            for key, items in full.items():
+                summary[key] = items[:limit]
+                if len(items) > limit:
+                    summary[f"{key}_total"] = len(items)
+            if len(json.dumps(summary, default=str)) <= RECORD_MAX_BYTES:
+                break
+        return summary

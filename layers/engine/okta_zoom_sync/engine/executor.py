@@ -45,12 +45,21 @@ class Executor:
 
 
 class DryRunExecutor(Executor):
+    """Applies nothing: every operation is reported as planned (or held), and logged on its own line, since a dry
+    run's result lists only the first operations of a large plan."""
+
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
-        return [
-            OperationResult(op, Outcome.HELD if op.held else Outcome.PLANNED)
-            for user in plan.users
-            for op in user.operations
-        ]
+        results = []
+        for user in plan.users:
+            for op in user.operations:
+                outcome = Outcome.HELD if op.held else Outcome.PLANNED
+                logger.info(
+                    "operation planned",
+                    extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": op.zoom_id,
+                           "held": op.held, "changes": op.to_dict()["changes"]},
+                )  # fmt: skip
+                results.append(OperationResult(op, outcome))
+        return results
 
 
 class Applier(Executor):

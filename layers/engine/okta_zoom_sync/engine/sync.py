@@ -134,9 +134,7 @@ class SyncEngine:
         report.fail(exc)
 
     def _record(self, report: RunReport) -> None:
-        summary: dict[str, Any] = report.to_dict()
-        summary.pop("operations", None)
         try:
-            self.state.record_run(summary)
+            self.state.record_run(report.record())
         except SyncError as exc:
             logger.error("could not record the run", extra={"error": exc.message})
