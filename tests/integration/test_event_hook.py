@@ -296,6 +296,7 @@ def test_a_record_whose_body_cannot_be_read_goes_back_alone(hook: Hook) -> None:
     # in the end, where the alarm sees it)
     assert result["status"] == "succeeded"
     assert result["batchItemFailures"] == [{"itemIdentifier": bad}]
+    assert any(bad in note and "not a System Log event" in note for note in result["notes"])
     assert stack.zoom_user("good@acme.example")["status"] == "inactive"
 
 

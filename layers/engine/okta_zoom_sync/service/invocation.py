@@ -75,6 +75,9 @@ def load_settings() -> Settings | ConfigurationError:
 def run(request: SyncEvent | QueueBatch, settings: Settings | ConfigurationError, invocation: Invocation) -> RunReport:
     if isinstance(request, QueueBatch):
         report = run(request.request, settings, invocation)
+        for message in request.messages:
+            if message.problem is not None:
+                report.notes.append(f"queued record {message.message_id} is not a System Log event: {message.problem}")
         report.item_failures = unhandled_messages(request, report)
         if report.item_failures:
             logger.warning("queued records left for SQS to deliver again", extra={"records": report.item_failures})
