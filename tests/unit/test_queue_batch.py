@@ -65,7 +65,7 @@ def test_an_sqs_batch_becomes_messages_and_one_queue_request() -> None:
     # Then each record keeps its id and its events; the unreadable one says why
     assert [m.message_id for m in parsed.messages] == ["m1", "m2", "m3", "m4"]
     assert [len(m.events) for m in parsed.messages] == [1, 1, 0, 2]
-    assert parsed.messages[2].problem and "System Log event" in parsed.messages[2].problem
+    assert parsed.messages[2].problem and "not an object" in parsed.messages[2].problem
     # And the engine gets the readable events only, with no message id, no dry run and no force
     request = parsed.request
     assert isinstance(request, SyncEvent) and request.mode is Mode.QUEUE

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from okta_zoom_sync.core.system_log import shape_problem
 from okta_zoom_sync.errors import InvalidEventError
 
 VERIFICATION_HEADER = "x-okta-verification-challenge"
@@ -75,11 +76,7 @@ def parse_delivery(body: str) -> HookDelivery:
     if not isinstance(events, list):
         raise InvalidEventError("invalid delivery: data.events must be a list")
     for index, item in enumerate(events):
-        if not isinstance(item, Mapping):
-            raise InvalidEventError(f"invalid delivery: data.events[{index}] is not an object")
-        for key in ("uuid", "eventType"):
-            if not isinstance(item.get(key), str) or not item[key]:
-                raise InvalidEventError(f"invalid delivery: data.events[{index}].{key} must be a non-empty string")
-        if not isinstance(item.get("target") or [], list):
-            raise InvalidEventError(f"invalid delivery: data.events[{index}].target must be a list")
+        problem = shape_problem(item)
+        if problem:
+            raise InvalidEventError(f"invalid delivery: data.events[{index}] {problem}")
     return HookDelivery(str(document.get("eventId") or ""), tuple(events))

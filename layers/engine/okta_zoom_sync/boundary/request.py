@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from okta_zoom_sync.boundary.validation import describe_validation_error
+from okta_zoom_sync.core.system_log import shape_problem
 from okta_zoom_sync.errors import InvalidEventError
 
 MAX_USERS_PER_EVENT = 100
@@ -101,15 +102,11 @@ def _queued_events(body: object) -> tuple[dict[str, Any], ...]:
     except json.JSONDecodeError:
         document = None
     items = document if isinstance(document, list) else [document]
-    events = []
+    events: list[dict[str, Any]] = []
     for item in items:
-        if not isinstance(item, dict):
-            raise ValueError("the body is not a System Log event (a JSON object)")
-        for key in ("uuid", "eventType"):
-            if not isinstance(item.get(key), str) or not item[key]:
-                raise ValueError(f"the event's {key} must be a non-empty string")
-        if not isinstance(item.get("target") or [], list):
-            raise ValueError("the event's target must be a list")
+        problem = shape_problem(item)
+        if problem or not isinstance(item, dict):
+            raise ValueError(f"the body's event {problem or 'is not an object'}")
         events.append(item)
     return tuple(events)
 

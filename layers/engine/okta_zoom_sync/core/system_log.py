@@ -75,6 +75,19 @@ def concerns(event: Mapping[str, Any], app_id: str) -> bool:
     return not _app_scoped(kind) or app_id in _targets(event, "AppInstance")
 
 
+def shape_problem(event: object) -> str | None:
+    """What keeps `event` from being read as a System Log event (None when it can be): an object with a uuid and
+    an eventType, and a list of targets if any."""
+    if not isinstance(event, Mapping):
+        return "is not an object"
+    for key in ("uuid", "eventType"):
+        if not isinstance(event.get(key), str) or not event[key]:
+            return f"{key} must be a non-empty string"
+    if not isinstance(event.get("target") or [], list):
+        return "target must be a list"
+    return None
+
+
 def trimmed(event: Mapping[str, Any]) -> dict[str, Any]:
     """The event cut down to what `affected_by` reads (and `published`, for the logs): small enough to queue."""
     outcome = event.get("outcome")
