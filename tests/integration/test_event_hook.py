@@ -180,7 +180,11 @@ def test_a_missing_hook_secret_gets_500_and_accepts_nothing(hook: Hook, monkeypa
 
 def deliver_and_consume(hook: Hook, events: list[dict[str, Any]]) -> dict[str, Any]:
     """Okta POSTs the events to the hook; SQS hands what it queued to the sync function; SQS drops what it handled."""
+    started = time.monotonic()
     assert hook.post_events(events) == {"statusCode": 200}
+    answered = time.monotonic() - started
+    print(f"\nthe hook answered Okta in {answered * 1000:.0f} ms ({len(events)} events; Okta waits 3 s)")
+    assert answered < 1.0
     messages = hook.receive()
     assert messages, "the hook queued nothing"
     result = hook.stack.invoke(hook.sqs_event(messages))
@@ -195,15 +199,21 @@ def test_okta_changes_reach_zoom_through_the_hook_within_seconds(hook: Hook) -> 
     leaver = add_person(stack, "leaver@acme.example")
     team = stack.okta.add_group("Team")
     stack.okta.assign_group(team)
+    sales = stack.okta.add_group("Sales")
+    seller = add_person(stack, "seller@acme.example", assign=False)
+    stack.okta.add_member(sales, seller)
     assert stack.invoke({"mode": "full"})["status"] == "succeeded"
+    assert stack.zoom_user("seller@acme.example") is None
     assert stack.zoom_user("leaver@acme.example")["status"] == "active"
 
-    # When Okta changes: a joiner assigned directly, a member added to the assigned group, a suspension
+    # When Okta changes: a joiner assigned directly, a member added to the assigned group, a group assigned to
+    # the app, a suspension
     started = time.monotonic()
     before = len(stack.okta.log_events)
     add_person(stack, "joiner@acme.example")
     member = add_person(stack, "member@acme.example", assign=False)
     stack.okta.add_member(team, member)
+    stack.okta.assign_group(sales)
     stack.okta.set_status(leaver, "SUSPENDED")
     # and Okta's hook delivers those System Log events, the hook queues them, and SQS hands them to the sync
     result = deliver_and_consume(hook, okta_events_since(stack, before))
@@ -214,6 +224,7 @@ def test_okta_changes_reach_zoom_through_the_hook_within_seconds(hook: Hook) -> 
     assert result["batchItemFailures"] == []
     assert stack.zoom_user("joiner@acme.example")["status"] == "active"
     assert stack.zoom_user("member@acme.example")["status"] == "active"
+    assert stack.zoom_user("seller@acme.example")["status"] == "active"
     assert stack.zoom_user("leaver@acme.example")["status"] == "inactive"
     assert not any("full reconcile" in note for note in result["notes"])
     assert hook.receive() == []
