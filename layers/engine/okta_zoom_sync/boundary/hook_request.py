@@ -42,7 +42,8 @@ def parse_function_url_event(event: object) -> HookRequest:
     """A Function URL event (payload format 2.0): method, headers and body."""
     if not isinstance(event, Mapping):
         raise InvalidEventError(f"invalid request: expected a JSON object, got {type(event).__name__}")
-    http = (event.get("requestContext") or {}).get("http") if isinstance(event.get("requestContext"), Mapping) else None
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, Mapping) else None
     method = http.get("method") if isinstance(http, Mapping) else None
     if not isinstance(method, str) or not method:
         raise InvalidEventError("invalid request: requestContext.http.method is missing")
