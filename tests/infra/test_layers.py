@@ -8,7 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-HANDLER = Path(__file__).resolve().parents[2] / "functions" / "sync" / "app.py"
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+HANDLER = FUNCTIONS / "sync" / "app.py"
 ALLOWED = {"okta_zoom_sync.service", "okta_zoom_sync.observability"}
 
 
@@ -27,6 +28,18 @@ def imported_modules(source: str) -> set[str]:
 def test_the_handler_imports_only_the_service_and_observability() -> None:
     ours = {m for m in imported_modules(HANDLER.read_text(encoding="utf-8")) if m.startswith("okta_zoom_sync")}
     assert ours == ALLOWED
+
+
+def test_the_hook_handler_imports_only_its_service_and_observability() -> None:
+    source = (FUNCTIONS / "hook" / "app.py").read_text(encoding="utf-8")
+    assert {m for m in imported_modules(source) if m.startswith("okta_zoom_sync")} == ALLOWED
+    from_service = {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "okta_zoom_sync.service"
+        for alias in node.names
+    }
+    assert from_service == {"hook"}  # the hook's service module, not the sync's
 
 
 def test_the_import_check_sees_a_forbidden_import() -> None:

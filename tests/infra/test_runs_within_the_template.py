@@ -24,7 +24,7 @@ from tests.support.fixtures import add_person
 from tests.support.stack import SECRET_ID, TABLE, integration_stack
 from tests.support.template import load_template, resources_of_type, state_table_ttl_attribute
 
-from .test_template import NAMESPACE, SERVICE, alarms_by_metric, as_list, role_statements, the_function
+from .test_template import NAMESPACE, SERVICE, alarms_by_metric, as_list, role_statements, the_function, the_hook
 
 
 @dataclass(frozen=True)
@@ -172,3 +172,84 @@ def test_the_metrics_carry_the_templates_namespace_and_service_dimension(templat
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm").values()
     custom = [a["Properties"] for a in alarms if a["Properties"]["Namespace"] == NAMESPACE]
     assert custom and all(a["Dimensions"] == [{"Name": "service", "Value": SERVICE}] for a in custom)
+
+
+# ------------------------------------------------------------------------ the event hook, and a queue run
+
+# IAM authorises some API calls under another action's name.
+IAM_ACTION = {"sqs:SendMessageBatch": "sqs:SendMessage"}
+
+
+@dataclass
+class HookRuns:
+    hook_calls: list[Call] = field(default_factory=list)
+    queue_run_calls: list[Call] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+    queue_url: str = ""
+    queue_result: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def hook_runs() -> Iterator[HookRuns]:
+    """Every kind of hook request (verification, refused, bad body, a delivery) and the sync's run of what it
+    queued; the AWS calls of each side recorded apart."""
+    from tests.support.hook import delivery, function_url_event, hook_stack
+
+    record = HookRuns()
+    with integration_stack(fast_retries=True) as stack, hook_stack(stack) as hook:
+        record.queue_url = hook.queue_url
+        user_id = add_person(stack, "hooked@acme.example")
+        stack.invoke({"mode": "full"})
+        before = len(stack.okta.log_events)
+        stack.okta.set_status(user_id, "SUSPENDED")
+        events = stack.okta.log_events[before:]
+        with recording_aws_calls(record.hook_calls):
+            # Given each kind of request Okta (or anyone) may send
+            record.answers.append(hook.verify("challenge")["statusCode"])
+            record.answers.append(hook.post(delivery(events), authorization="wrong")["statusCode"])
+            record.answers.append(hook.post("not json")["statusCode"])
+            record.answers.append(hook.call(function_url_event("DELETE", {}))["statusCode"])
+            record.answers.append(hook.post_events(events)["statusCode"])
+        messages = hook.receive()
+        with recording_aws_calls(record.queue_run_calls):
+            record.queue_result = stack.invoke(hook.sqs_event(messages))
+    # Then they went as expected (else the checks below would prove little)
+    assert record.answers == [200, 401, 400, 405, 200]
+    assert len(messages) == 1 and record.queue_result["status"] == "succeeded"
+    yield record
+
+
+def hook_granted(template: dict[str, Any]) -> set[str]:
+    return {a for s in role_statements(template, "HookFunction") for a in as_list(s["Action"])}
+
+
+def test_the_hooks_calls_are_exactly_what_its_role_grants(template: dict[str, Any], hook_runs: HookRuns) -> None:
+    used = {IAM_ACTION.get(c.action, c.action) for c in hook_runs.hook_calls}
+    allowed = {a for a in hook_granted(template) if not a.startswith("logs:")}  # logs go through the runtime
+    assert used == allowed == {"secretsmanager:GetSecretValue", "sqs:SendMessage"}
+
+
+def test_the_hook_reads_only_its_secret_and_sends_only_to_its_queue(
+    template: dict[str, Any], hook_runs: HookRuns
+) -> None:
+    from tests.support.hook import HOOK_SECRET_ID
+
+    variables = the_hook(template)["Environment"]["Variables"]
+    assert (variables["HOOK_SECRET_ID"], variables["HOOK_QUEUE_URL"]) == ({"Ref": "HookSecret"}, {"Ref": "HookQueue"})
+    for call in hook_runs.hook_calls:
+        if call.action.startswith("secretsmanager:"):
+            assert call.params["SecretId"] == HOOK_SECRET_ID
+        else:
+            assert call.params["QueueUrl"] == hook_runs.queue_url
+
+
+def test_a_queue_run_calls_no_queue_and_stays_within_the_sync_role(
+    template: dict[str, Any], hook_runs: HookRuns
+) -> None:
+    # The event source mapping receives and deletes (under the sync role's sqs grants); the run itself only
+    # reads the credentials (cached here) and uses the state table.
+    actions = {c.action for c in hook_runs.queue_run_calls}
+    services = {a.split(":")[0] for a in actions}
+    assert "dynamodb" in services and services <= {"dynamodb", "secretsmanager"}
+    assert actions <= granted(template, "dynamodb") | granted(template, "secretsmanager")
+    assert granted(template, "sqs") == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from okta_zoom_sync.boundary.request import QueueBatch, parse_event
 
 from tests.infra.cfn_eval import Evaluator
 from tests.support.template import (
@@ -84,19 +85,23 @@ def evaluate(template: dict[str, Any], **overrides: Any) -> Evaluator:
     return Evaluator(template, REQUIRED_PARAMETERS | overrides)
 
 
-def the_function(template: dict[str, Any]) -> dict[str, Any]:
+def the_function(template: dict[str, Any], name: str = "SyncFunction") -> dict[str, Any]:
     functions = resources_of_type(template, "AWS::Serverless::Function")
-    assert list(functions) == ["SyncFunction"]
-    return functions["SyncFunction"]["Properties"]
+    assert set(functions) == {"SyncFunction", "HookFunction"}
+    return functions[name]["Properties"]
+
+
+def the_hook(template: dict[str, Any]) -> dict[str, Any]:
+    return the_function(template, "HookFunction")
 
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def role_statements(template: dict[str, Any], **overrides: Any) -> list[dict[str, Any]]:
+def role_statements(template: dict[str, Any], function: str = "SyncFunction", **overrides: Any) -> list[dict[str, Any]]:
     """Every statement of the function role's inline policies, resolved for these parameters."""
-    role_id = the_function(template)["Role"]["Fn::GetAtt"][0]
+    role_id = the_function(template, function)["Role"]["Fn::GetAtt"][0]
     role = evaluate(template, **overrides).active_resources()[role_id]
     assert role["Type"] == "AWS::IAM::Role"
     return [
@@ -156,8 +161,9 @@ def test_function_runtime_and_concurrency(template: dict[str, Any]) -> None:
     assert function["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
 
 
-def test_function_code_and_layer_exist_on_disk(template: dict[str, Any]) -> None:
-    function = the_function(template)
+@pytest.mark.parametrize("name", ["SyncFunction", "HookFunction"])
+def test_function_code_and_layer_exist_on_disk(template: dict[str, Any], name: str) -> None:
+    function = the_function(template, name)
     module, _, attribute = function["Handler"].partition(".")
     handler_file = REPO / function["CodeUri"] / f"{module}.py"
     assert handler_file.is_file()
@@ -179,6 +185,7 @@ def test_engine_layer_wiring(template: dict[str, Any]) -> None:
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
     assert the_function(template)["Layers"] == [{"Ref": "EngineLayer"}]
+    assert the_hook(template)["Layers"] == [{"Ref": "EngineLayer"}]
 
 
 def test_environment_variables_are_the_contract(template: dict[str, Any]) -> None:
@@ -308,15 +315,53 @@ def test_logs_limited_to_the_function_log_group(template: dict[str, Any]) -> Non
         }
     ]
     services = {action.split(":")[0] for s in statements for action in as_list(s["Action"])}
-    assert services == {"logs", "xray", "secretsmanager", "dynamodb"}
+    assert services == {"logs", "xray", "secretsmanager", "dynamodb", "sqs"}
+
+
+@pytest.mark.parametrize("overrides", POLICY_VARIANTS)
+def test_the_sync_function_may_only_consume_the_hook_queue(template: dict[str, Any], overrides: dict[str, Any]) -> None:
+    statements = [s for s in role_statements(template, **overrides) if s["Action"][0].startswith("sqs:")]
+    assert statements == [
+        {
+            "Sid": "ConsumeHookQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": "<HookQueue.Arn>",
+        }
+    ]
+
+
+@pytest.mark.parametrize("overrides", POLICY_VARIANTS)
+def test_the_hook_may_only_log_read_its_secret_and_send_to_its_queue(
+    template: dict[str, Any], overrides: dict[str, Any]
+) -> None:
+    hook = the_hook(template)
+    assert "Policies" not in hook
+    role = template["Resources"][hook["Role"]["Fn::GetAtt"][0]]
+    assert (
+        role["Properties"]["AssumeRolePolicyDocument"]
+        == (template["Resources"]["SyncFunctionRole"]["Properties"]["AssumeRolePolicyDocument"])
+    )
+    assert "ManagedPolicyArns" not in role["Properties"]
+    statements = role_statements(template, "HookFunction", **overrides)
+    assert [(as_list(s["Action"]), s["Resource"]) for s in statements] == [
+        (["logs:CreateLogStream", "logs:PutLogEvents"], "<HookLogGroup.Arn>"),
+        (["secretsmanager:GetSecretValue"], "<ref:HookSecret>"),
+        (["sqs:SendMessage"], "<HookQueue.Arn>"),
+    ]
+    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
 
 
 # ------------------------------------------------------------------------------------- schedules
 
 
+def schedules(template: dict[str, Any]) -> dict[str, Any]:
+    return {name: e for name, e in the_function(template)["Events"].items() if e["Type"] == "ScheduleV2"}
+
+
 def test_two_schedules_with_modes_retry_and_dead_letter_queue(template: dict[str, Any]) -> None:
-    events = the_function(template)["Events"]
-    assert {event["Type"] for event in events.values()} == {"ScheduleV2"}
+    events = schedules(template)
+    assert {event["Type"] for event in the_function(template)["Events"].values()} == {"ScheduleV2", "SQS"}
     by_mode = {json.loads(event["Properties"]["Input"])["mode"]: event["Properties"] for event in events.values()}
     assert set(by_mode) == {"incremental", "full"}
     assert by_mode["incremental"]["ScheduleExpression"] == {"Ref": "IncrementalSchedule"}
@@ -458,8 +503,14 @@ def test_rules_keep_zoomgov_urls_together(template: dict[str, Any]) -> None:
 
 
 def alarms_by_metric(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One alarm per metric, by its name; the queue alarms (one per dead-letter queue) as "<metric>/<queue id>"."""
     alarms = [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
-    by_metric = {alarm["MetricName"]: alarm for alarm in alarms}
+    by_metric = {}
+    for alarm in alarms:
+        key = alarm["MetricName"]
+        if alarm["Namespace"] == "AWS/SQS":
+            key += "/" + alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        by_metric[key] = alarm
     assert len(by_metric) == len(alarms), "one alarm per metric"
     return by_metric
 
@@ -521,19 +572,21 @@ def test_function_errors_and_dead_letter_alarms(template: dict[str, Any]) -> Non
     assert errors["Namespace"] == "AWS/Lambda"
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "SyncFunction"}}]
     assert (errors["Threshold"], errors["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
-    dlq = by_metric["ApproximateNumberOfMessagesVisible"]
-    assert dlq["Namespace"] == "AWS/SQS"
     queue_ids = {
-        event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
-        for event in the_function(template)["Events"].values()
+        event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] for event in schedules(template).values()
     }
-    assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [*queue_ids, "QueueName"]}}]
-    assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert queue_ids == {"ScheduleDeadLetterQueue"}
+    for queue_id in ("ScheduleDeadLetterQueue", "HookDeadLetterQueue"):
+        dlq = by_metric[f"ApproximateNumberOfMessagesVisible/{queue_id}"]
+        assert dlq["Namespace"] == "AWS/SQS"
+        assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+        assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert (dlq["Statistic"], dlq["TreatMissingData"]) == ("Maximum", "notBreaching")
 
 
 def test_every_alarm_notifies_the_topic(template: dict[str, Any]) -> None:
     alarms = alarms_by_metric(template)
-    assert len(alarms) == 6
+    assert len(alarms) == 7
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
@@ -548,6 +601,62 @@ def test_outputs(template: dict[str, Any]) -> None:
     assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
     assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": "ScheduleDeadLetterQueue"}
     assert outputs["LogGroupName"]["Value"] == {"Ref": "SyncLogGroup"}
+    assert outputs["HookUrl"]["Value"] == {"Fn::GetAtt": ["HookFunctionUrl", "FunctionUrl"]}
+    assert outputs["HookSecretArn"]["Value"] == {"Ref": "HookSecret"}
+    assert outputs["HookQueueUrl"]["Value"] == {"Ref": "HookQueue"}
+    assert outputs["HookDeadLetterQueueUrl"]["Value"] == {"Ref": "HookDeadLetterQueue"}
+
+
+# ------------------------------------------------------------------------------------ event hook
+
+
+def test_hook_function_is_small_quick_and_public_behind_its_secret(template: dict[str, Any]) -> None:
+    hook = the_hook(template)
+    assert (hook["Runtime"], hook["Architectures"], hook["Handler"]) == ("python3.13", ["arm64"], "app.handler")
+    assert hook["CodeUri"] == "functions/hook"
+    assert hook["MemorySize"] <= 256
+    assert 3 < hook["Timeout"] <= 10  # Okta waits 3 s
+    assert hook["FunctionUrlConfig"] == {"AuthType": "NONE"}  # Okta cannot sign requests: the secret authenticates
+    assert "Events" not in hook and "ReservedConcurrentExecutions" not in hook
+    variables = hook["Environment"]["Variables"]
+    assert variables["HOOK_SECRET_ID"] == {"Ref": "HookSecret"}
+    assert variables["HOOK_QUEUE_URL"] == {"Ref": "HookQueue"}
+    assert variables["OKTA_APP_ID"] == {"Ref": "OktaAppId"}
+    # No credential, no state table: the hook only queues.
+    assert not {"CREDENTIALS_SECRET_ID", "STATE_TABLE_NAME"} & set(variables)
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
+    assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE
+    log_group = template["Resources"][hook["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_hook_secret_is_generated_by_the_stack(template: dict[str, Any]) -> None:
+    secret = resources_of_type(template, "AWS::SecretsManager::Secret")["HookSecret"]["Properties"]
+    assert "SecretString" not in secret  # no value in the template
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretStringTemplate" not in secret["GenerateSecretString"]  # the whole string is the value
+
+
+def test_hook_queue_redrives_to_its_dead_letter_queue(template: dict[str, Any]) -> None:
+    queue = template["Resources"]["HookQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    # AWS: a queue's visibility timeout at least 6 times the consuming function's timeout (its highest value).
+    assert queue["VisibilityTimeout"] >= 6 * template["Parameters"]["Timeout"]["MaxValue"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["HookDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5  # throttled receives count too
+    dlq = template["Resources"]["HookDeadLetterQueue"]["Properties"]
+    assert dlq["SqsManagedSseEnabled"] is True
+    assert dlq["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+
+
+def test_the_sync_function_consumes_the_hook_queue_in_batches(template: dict[str, Any]) -> None:
+    sources = [e["Properties"] for e in the_function(template)["Events"].values() if e["Type"] == "SQS"]
+    assert len(sources) == 1
+    source = sources[0]
+    assert source["Queue"] == {"Fn::GetAtt": ["HookQueue", "Arn"]}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= source["MaximumBatchingWindowInSeconds"] <= 10  # seconds, not minutes: the path is near-real-time
+    assert 10 <= source["BatchSize"] <= 250  # at most the incremental limit of users per run
 
 
 # ---------------------------------------------------------------------------------------- events
@@ -583,6 +692,12 @@ def test_every_event_file_is_a_contract_event(path: Path) -> None:
     assert isinstance(event, dict)
     if event.get("detail-type") == "Scheduled Event":
         return  # the envelope is checked in test_scheduled_event_envelope
+    if "Records" in event:
+        # An SQS batch from the hook queue: every record is an event the sync reads (none goes back unread).
+        batch = parse_event(event)
+        assert isinstance(batch, QueueBatch) and batch.messages
+        assert all(message.problem is None and message.events for message in batch.messages)
+        return
     assert set(event) <= EVENT_KEYS, path.name
     if "mode" in event:
         assert event["mode"] in MODES

@@ -8,7 +8,7 @@ from itertools import pairwise
 from okta_zoom_sync.core.model import FailureRecord, Operation, OpKind, Plan, UserPlan
 from okta_zoom_sync.core.outcome import OperationResult, Outcome
 from okta_zoom_sync.core.quarantine import hold_quarantined, retry_delay, settle_failures
-from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, affected_by
+from okta_zoom_sync.core.system_log import RELEVANT_EVENTS, affected_by, concerns, named_users, trimmed
 
 APP = "0oaZOOM"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -119,3 +119,50 @@ def test_settling_counts_attempts_clears_successes_and_ignores_transient_failure
     assert sorted(to_clear) == ["b", "z"]
     a = next(r for r in to_put if r.key == "a")
     assert a.first_failed_at == NOW.isoformat() and a.next_attempt_at == (NOW + retry_delay(3)).isoformat()
+
+
+# ------------------------------------------------------------------ the event hook's filter and trim (same rules)
+
+
+def test_the_hook_keeps_exactly_the_events_the_sync_would_act_on() -> None:
+    # Given events of every kind, for this app and another, succeeded and failed
+    kept = [
+        event("application.user_membership.add", ("AppInstance", APP), ("User", "00uA")),
+        event("group.application_assignment.add", ("AppInstance", APP), ("UserGroup", "00gA")),
+        event("application.lifecycle.deactivate", ("AppInstance", APP)),
+        event("group.user_membership.add", ("User", "00uB"), ("UserGroup", "00gAny")),
+        event("user.lifecycle.suspend", ("User", "00uC")),
+        event("user.account.update_profile", ("User", "00uD"), result="ALLOW"),
+    ]
+    dropped = [
+        event("application.user_membership.add", ("AppInstance", "0oaOTHER"), ("User", "00uX")),
+        event("group.application_assignment.remove", ("AppInstance", "0oaOTHER"), ("UserGroup", "00gX")),
+        event("application.lifecycle.delete", ("AppInstance", "0oaOTHER")),
+        event("user.lifecycle.suspend", ("User", "00uY"), result="FAILURE"),
+        event("user.session.start", ("User", "00uZ")),
+        {"uuid": "u", "eventType": "user.lifecycle.suspend", "outcome": {"result": None}, "target": None},
+    ]
+    # Then the hook's filter keeps the first ones only
+    assert [e for e in kept + dropped if concerns(e, APP)] == kept
+    # And the sync finds in the kept ones everything it finds in all of them
+    assert affected_by(kept, APP).users == affected_by(kept + dropped, APP).users
+    assert affected_by(kept, APP).everything and not affected_by(dropped, APP).everything
+
+
+def test_a_trimmed_event_affects_the_same_users_and_carries_nothing_else() -> None:
+    # Given a full System Log event (actor, client, IP address, display names)
+    full = {
+        **event("group.user_membership.add", ("User", "00u1"), ("UserGroup", "00g1"), uuid="e-1"),
+        "published": "2026-11-28T12:00:00.000Z",
+        "actor": {"id": "00uADMIN", "alternateId": "admin@acme.example"},
+        "client": {"ipAddress": "203.0.113.9"},
+        "displayMessage": "Add user to group membership",
+    }
+    full["target"][0]["alternateId"] = "someone@acme.example"
+    # When it is trimmed for the queue
+    small = trimmed(full)
+    # Then it reads the same, and holds only what the sync reads
+    assert affected_by([small], APP) == affected_by([full], APP)
+    assert set(small) == {"uuid", "published", "eventType", "outcome", "target"}
+    assert "admin@acme.example" not in str(small) and "203.0.113.9" not in str(small)
+    assert named_users(small) == {"00u1"}

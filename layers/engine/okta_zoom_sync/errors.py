@@ -125,3 +125,9 @@ class PermanentError(ApiError):
 
 class ManagedDomainUserError(PermanentError):
     """A user of a managed (associated) domain cannot be disassociated, only deleted (Zoom code 1107)."""
+
+
+class QueueError(SyncError):
+    """The event-hook queue could not take the messages (SQS refused or did not answer)."""
+
+    code = "queue"

@@ -109,3 +109,16 @@ def _aws_reason(exc: Exception) -> str:
         error = response.get("Error", {})
         return f"{error.get('Code', 'error')}: {error.get('Message', '')}".strip()
     return type(cause).__name__ if cause else "unknown error"
+
+
+def read_shared_secret(secret_id: str) -> str:
+    """The event hook's shared value (the secret's whole string, surrounding blanks dropped), cached like the
+    credentials. An unreadable or empty secret raises InvalidSecretError: the hook then accepts nothing."""
+    try:
+        raw: Any = parameters.get_secret(secret_id, max_age=SECRET_CACHE_SECONDS)
+    except parameters.exceptions.GetParameterError as exc:
+        raise InvalidSecretError(f"cannot read the secret {secret_id!r} (HOOK_SECRET_ID): {_aws_reason(exc)}") from exc
+    value = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw or "")
+    if not value.strip():
+        raise InvalidSecretError(f"the secret {secret_id!r} (HOOK_SECRET_ID) is empty")
+    return value.strip()

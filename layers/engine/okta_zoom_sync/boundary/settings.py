@@ -63,3 +63,22 @@ class Settings(BaseModel):
             return cls.model_validate(env)
         except ValidationError as exc:
             raise ConfigurationError(describe_validation_error("environment", exc, by_alias=True)) from None
+
+
+# The event hook's environment (functions/hook): where its secret and its queue are, and which app it serves.
+HOOK_SETTINGS_VARIABLES = ("HOOK_SECRET_ID", "HOOK_QUEUE_URL", "OKTA_APP_ID")
+
+
+class HookSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    hook_secret_id: str = Field(alias="HOOK_SECRET_ID", min_length=1)
+    hook_queue_url: str = Field(alias="HOOK_QUEUE_URL", min_length=1)
+    okta_app_id: str = Field(alias="OKTA_APP_ID", min_length=1)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> HookSettings:
+        try:
+            return cls.model_validate(dict(os.environ if environ is None else environ))
+        except ValidationError as exc:
+            raise ConfigurationError(describe_validation_error("environment", exc, by_alias=True)) from None

@@ -6,7 +6,7 @@ collections of plain records, never a cursor or an HTTP response.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -195,3 +195,9 @@ class StatePing(Protocol):
 
 class StateStore(LinkStore, LeaseStore, CursorStore, WorkStore, RunLog, Protocol):
     """The whole state table as a sync run uses it (the real store, or a dry run's read-only view of it)."""
+
+
+class MessageQueue(Protocol):
+    """Where the event hook leaves work for the sync: one message per body, all of them or a QueueError."""
+
+    def send(self, bodies: Sequence[str]) -> None: ...

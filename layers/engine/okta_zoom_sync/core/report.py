@@ -56,6 +56,10 @@ class RunReport:
     still_held: list[HeldRecord] = field(default_factory=list)
     failures_recorded: int = 0  # users whose failure this run recorded (quarantined for a while)
     requests: dict[str, Any] = field(default_factory=dict)  # per API: requests, retries, 429s, token renewals
+    unread: list[str] = field(default_factory=list)  # users (as named) whose read failed: set aside this run
+    incomplete: bool = False  # a list was read only in part: nothing was deprovisioned
+    # Queue runs only: the message ids of the SQS records not handled, for SQS to deliver again (the service sets it).
+    item_failures: list[str] | None = None
 
     def fail(self, exc: SyncError) -> None:
         self.status = RunStatus.FAILED
@@ -147,6 +151,8 @@ class RunReport:
             out["operations_total"] = len(results)
         if self.checks is not None:
             out["checks"] = self.checks
+        if self.item_failures is not None:
+            out["batchItemFailures"] = [{"itemIdentifier": message_id} for message_id in self.item_failures]
         return out
 
     def record(self) -> dict[str, Any]:

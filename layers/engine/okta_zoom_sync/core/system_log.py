@@ -58,6 +58,57 @@ def _targets(event: Mapping[str, Any], kind: str) -> list[str]:
     ]
 
 
+def _app_scoped(kind: str) -> bool:
+    """Event types that matter only when their target is the app itself."""
+    return kind in APP_EVENTS or kind in GROUP_ASSIGNMENT_EVENTS or kind.startswith("application.user_membership.")
+
+
+def concerns(event: Mapping[str, Any], app_id: str) -> bool:
+    """Whether the event can change a Zoom user of this app: a relevant type, a success, and (for app membership,
+    group assignment and app lifecycle events) this app as a target. Group membership events pass: whether the
+    group matters is known only to the sync (the groups assigned to the app or named by the policy)."""
+    kind = str(event.get("eventType") or "")
+    outcome = event.get("outcome")
+    result = outcome.get("result", "SUCCESS") if isinstance(outcome, Mapping) else "SUCCESS"
+    if kind not in RELEVANT_EVENTS or result not in ("SUCCESS", "ALLOW"):
+        return False
+    return not _app_scoped(kind) or app_id in _targets(event, "AppInstance")
+
+
+def shape_problem(event: object) -> str | None:
+    """What keeps `event` from being read as a System Log event (None when it can be): an object with a uuid and
+    an eventType, and a list of targets if any."""
+    if not isinstance(event, Mapping):
+        return "is not an object"
+    for key in ("uuid", "eventType"):
+        if not isinstance(event.get(key), str) or not event[key]:
+            return f"{key} must be a non-empty string"
+    if not isinstance(event.get("target") or [], list):
+        return "target must be a list"
+    return None
+
+
+def trimmed(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event cut down to what `affected_by` reads (and `published`, for the logs): small enough to queue."""
+    outcome = event.get("outcome")
+    return {
+        "uuid": str(event.get("uuid") or ""),
+        "published": str(event.get("published") or ""),
+        "eventType": str(event.get("eventType") or ""),
+        "outcome": {"result": str(outcome.get("result") or "SUCCESS") if isinstance(outcome, Mapping) else "SUCCESS"},
+        "target": [
+            {"id": str(t["id"]), "type": str(t.get("type") or "")}
+            for t in event.get("target") or ()
+            if isinstance(t, Mapping) and t.get("id")
+        ],
+    }
+
+
+def named_users(event: Mapping[str, Any]) -> frozenset[str]:
+    """The Okta user ids the event names as targets."""
+    return frozenset(_targets(event, "User"))
+
+
 def affected_by(events: Iterable[Mapping[str, Any]], app_id: str, already_seen: Iterable[str] = ()) -> Affected:
     seen = set(already_seen)
     users: set[str] = set()
@@ -74,29 +125,24 @@ def affected_by(events: Iterable[Mapping[str, Any]], app_id: str, already_seen: 
         if uuid:
             seen.add(uuid)
             handled.append(uuid)
-        kind = str(event.get("eventType") or "")
-        if (event.get("outcome") or {}).get("result", "SUCCESS") not in ("SUCCESS", "ALLOW"):
+        if not concerns(event, app_id):
             continue
-        apps = _targets(event, "AppInstance")
+        kind = str(event.get("eventType") or "")
         if kind in APP_EVENTS:
-            everything = everything or app_id in apps
+            everything = True
         elif kind in GROUP_ASSIGNMENT_EVENTS:
-            if app_id in apps:
-                touched = _targets(event, "UserGroup")
-                groups.update(touched)
-                if kind.endswith(".add"):
-                    assigned.update(touched)
-                    unassigned.difference_update(touched)
-                elif kind.endswith(".remove"):
-                    unassigned.update(touched)
-                    assigned.difference_update(touched)
-        elif kind.startswith("application.user_membership."):
-            if app_id in apps:
-                users.update(_targets(event, "User"))
+            touched = _targets(event, "UserGroup")
+            groups.update(touched)
+            if kind.endswith(".add"):
+                assigned.update(touched)
+                unassigned.difference_update(touched)
+            elif kind.endswith(".remove"):
+                unassigned.update(touched)
+                assigned.difference_update(touched)
         elif kind in GROUP_MEMBERSHIP_EVENTS:
             for group_id in _targets(event, "UserGroup"):
                 memberships.setdefault(group_id, set()).update(_targets(event, "User"))
-        elif kind in USER_EVENTS:
+        else:
             users.update(_targets(event, "User"))
     return Affected(
         frozenset(users),

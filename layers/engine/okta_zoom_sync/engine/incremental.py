@@ -7,9 +7,9 @@ saved only after the reconcile has made its unfinished work durable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from okta_zoom_sync.core.model import Cursor
 from okta_zoom_sync.core.ports import CursorStore, OktaReader, WorkStore
@@ -79,25 +79,8 @@ class IncrementalSync:
         failures = self.state.load_failures()
         held = self.state.load_held()
         # Work still to do is part of every run: users carried over, quarantined users now due, held operations.
-        refs = set(pending) | set(affected.users) | set(due_for_retry(failures, now)) | set(held)
-        everything = affected.everything
-        if affected.memberships or affected.groups_assigned or affected.groups_unassigned:
-            app_groups = self._app_groups(affected)
-        if affected.memberships:
-            # Membership changes matter only in groups assigned to the app or named by a rule.
-            matter = app_groups | {group.id for group in self.rule_groups.resolve().values()}
-            for group_id, members in affected.memberships.items():
-                if group_id in matter:
-                    refs |= members
-        for group_id in sorted(affected.groups):
-            try:
-                refs |= self.okta.list_group_member_ids(group_id)
-            except NotFoundError:
-                # A group unassigned and then deleted: its members cannot be listed any more. The app's own
-                # list still says who is assigned.
-                report.notes.append(f"Okta group {group_id} no longer exists: full reconcile")
-                everything = True
-                break
+        named, everything = self._users_affected(affected, report)
+        refs = set(pending) | named | set(due_for_retry(failures, now)) | set(held)
         logger.info(
             "system log read",
             extra={
@@ -118,6 +101,45 @@ class IncrementalSync:
         # The reconcile made the run's unfinished work durable: the cursor may move past it now.
         recent = (*cursor.recent_uuids, *affected.handled)[-RECENT_UUIDS_KEPT:]
         self.state.save_cursor(Cursor(read.position, now.isoformat(), tuple(recent)))
+
+    def reconcile_events(self, events: Sequence[Mapping[str, Any]], report: RunReport, *, force: bool) -> None:
+        """Reconcile the users these System Log events affect (events pushed by Okta's event hook), as the
+        incremental run would, without the cursor: duplicates of events the cursor follows cost a second look
+        at the same users, nothing more. Users carried over are left to the scheduled runs, and a quarantined user
+        waits for its retry time, as in an incremental run."""
+        affected = affected_by(events, self.app_id)
+        refs, everything = self._users_affected(affected, report)
+        logger.info("queued events read", extra={"events": len(events), "users": len(refs)})
+        if everything or len(refs) > INCREMENTAL_LIMIT:
+            report.notes.append(f"{len(refs)} users affected or the app changed: full reconcile")
+            self.reconciler.reconcile(self.read_all(), Work.load(self.state), report, force=force)
+        elif refs:
+            snapshot = self.snapshots.read_users(sorted(refs), explicit=False)
+            self.reconciler.reconcile(snapshot, Work.load(self.state), report, force=force)
+
+    def _users_affected(self, affected: Affected, report: RunReport) -> tuple[set[str], bool]:
+        """The Okta users the events name, the members of groups whose assignment changed, and the users whose
+        membership changed in a group that matters; and whether a full reconcile is needed instead."""
+        refs = set(affected.users)
+        everything = affected.everything
+        if affected.memberships or affected.groups_assigned or affected.groups_unassigned:
+            app_groups = self._app_groups(affected)
+        if affected.memberships:
+            # Membership changes matter only in groups assigned to the app or named by a rule.
+            matter = app_groups | {group.id for group in self.rule_groups.resolve().values()}
+            for group_id, members in affected.memberships.items():
+                if group_id in matter:
+                    refs |= members
+        for group_id in sorted(affected.groups):
+            try:
+                refs |= self.okta.list_group_member_ids(group_id)
+            except NotFoundError:
+                # A group unassigned and then deleted: its members cannot be listed any more. The app's own
+                # list still says who is assigned.
+                report.notes.append(f"Okta group {group_id} no longer exists: full reconcile")
+                everything = True
+                break
+        return refs, everything
 
     def _full_then_cursor(self, report: RunReport, now: datetime, *, force: bool) -> None:
         # Take the position before reading, so that nothing that happens during the run is missed.

@@ -48,6 +48,8 @@ class Reconciler:
         """Act on the snapshot and fill in the report; `respect_quarantine` False tries quarantined users now."""
         now = self.clock()
         report.notes.extend(snapshot.notes)
+        report.unread.extend(snapshot.unreadable)
+        report.incomplete = report.incomplete or bool(snapshot.incomplete)
         for ref, error in snapshot.unreadable.items():
             email = ref if "@" in ref else None
             report.errors.append({"op": "read", "email": email, "okta_id": None if email else ref,

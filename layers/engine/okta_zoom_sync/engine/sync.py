@@ -1,4 +1,5 @@
-"""One run of the sync: take the lease, run the mode (full, users or incremental), record the run, release.
+"""One run of the sync: take the lease, run the mode (full, users, incremental or queued events), record the run,
+release.
 
 Adapters come in through ports. Wiring decides once whether the run acts: a dry run gets an executor, a state
 store and a checkpoint that write nothing, so the engine never asks.
@@ -114,6 +115,8 @@ class SyncEngine:
     def _run_mode(self, event: SyncEvent, report: RunReport) -> None:
         if event.mode is Mode.INCREMENTAL:
             self.incremental.run(report, force=event.force)
+        elif event.mode is Mode.QUEUE:
+            self.incremental.reconcile_events(event.events or (), report, force=event.force)
         elif event.mode is Mode.USERS and event.users:
             # Named users are tried now, even if quarantined: an operator is asking.
             snapshot = self.snapshots.read_users(event.users, explicit=True)

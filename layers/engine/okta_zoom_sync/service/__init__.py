@@ -1,5 +1,22 @@
-"""The service layer: what the handler calls. Parse the request, read the settings, run one invocation."""
+"""The service layer: what the handlers call. Parse the request, read the settings, run one invocation.
 
-from okta_zoom_sync.service.invocation import Invocation, load_settings, parse_request, run
+`service.hook` is the event hook's (functions/hook). The sync's names below load the engine on first use, so
+that the hook, which imports `okta_zoom_sync.service.hook`, starts without it (Okta waits 3 s for an answer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from okta_zoom_sync.service.invocation import Invocation, load_settings, parse_request, run
 
 __all__ = ["Invocation", "load_settings", "parse_request", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from okta_zoom_sync.service import invocation
+
+        return getattr(invocation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

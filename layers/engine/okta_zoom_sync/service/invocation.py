@@ -1,5 +1,11 @@
 """One invocation: a connection check or a sync run, reported once.
 
+An SQS batch from the event-hook queue runs like any sync run (same lease, same report); the service then says
+which records SQS must deliver again (`batchItemFailures`): every record when the run did not happen or failed
+(the lease was held, nothing could be read, a list was read only in part), else the records naming a user whose
+read failed, and records whose body could not be read. The others were reconciled, or set aside durably in the
+state table (carried over or quarantined), so they are acknowledged.
+
 The report is made here and nowhere else; the engine fills it in. When Okta or Zoom refuses the credential,
 the secret may have been rotated since it was cached: it is read afresh, and the run is made again (once)
 if it changed.
@@ -15,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from okta_zoom_sync.boundary.policy_file import load_policy
-from okta_zoom_sync.boundary.request import Mode, SyncEvent, parse_event
+from okta_zoom_sync.boundary.request import Mode, QueueBatch, SyncEvent, parse_event
 from okta_zoom_sync.boundary.secrets import Credentials, SecretsManagerCredentials
 from okta_zoom_sync.boundary.settings import SETTINGS_VARIABLES, Settings
 from okta_zoom_sync.core.report import RunReport, RunStatus
+from okta_zoom_sync.core.system_log import named_users
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checks import Check, check_okta, check_state, check_zoom
 from okta_zoom_sync.errors import ConfigurationError, SyncError
@@ -43,7 +50,7 @@ class Invocation:
         return cls(run_id, budget, default_policy)
 
 
-def parse_request(event: object) -> SyncEvent:
+def parse_request(event: object) -> SyncEvent | QueueBatch:
     """The invocation event, validated. A bad event raises InvalidEventError before anything is read."""
     return parse_event(event)
 
@@ -65,7 +72,16 @@ def load_settings() -> Settings | ConfigurationError:
     return _settings[key]
 
 
-def run(request: SyncEvent, settings: Settings | ConfigurationError, invocation: Invocation) -> RunReport:
+def run(request: SyncEvent | QueueBatch, settings: Settings | ConfigurationError, invocation: Invocation) -> RunReport:
+    if isinstance(request, QueueBatch):
+        report = run(request.request, settings, invocation)
+        for message in request.messages:
+            if message.problem is not None:
+                report.notes.append(f"queued record {message.message_id} is not a System Log event: {message.problem}")
+        report.item_failures = unhandled_messages(request, report)
+        if report.item_failures:
+            logger.warning("queued records left for SQS to deliver again", extra={"records": report.item_failures})
+        return report
     logger.append_keys(run_id=invocation.run_id)
     report = _new_report(request, invocation)
     if isinstance(settings, ConfigurationError):
@@ -78,6 +94,18 @@ def run(request: SyncEvent, settings: Settings | ConfigurationError, invocation:
         report = _sync(request, settings, invocation, report)
     emit_run_metrics(report)
     return report
+
+
+def unhandled_messages(batch: QueueBatch, report: RunReport) -> list[str]:
+    """The message ids SQS must deliver again (see the module's docstring)."""
+    if report.status in (RunStatus.SKIPPED, RunStatus.FAILED) or report.incomplete:
+        return [message.message_id for message in batch.messages]
+    unread = set(report.unread)
+    return [
+        message.message_id
+        for message in batch.messages
+        if message.problem is not None or any(named_users(event) & unread for event in message.events)
+    ]
 
 
 def _new_report(request: SyncEvent, invocation: Invocation) -> RunReport:

@@ -1,0 +1,1 @@
+"""The event-hook queue: SQS behind the MessageQueue port."""
