@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from okta_zoom_sync.adapters.http.limiter import RateLimiter
 from okta_zoom_sync.adapters.http.links import next_link
 from okta_zoom_sync.adapters.http.oauth import StaticToken
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
@@ -82,7 +83,10 @@ class OktaClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         page_limit: int = APP_USERS_MAX_LIMIT,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        """`limiter`: the per-family buckets every API request goes through (`limits.OktaRateLimiter`); None pauses
+        only before a bucket runs dry (the transport's own throttle)."""
         if not app_id or "/" in app_id:
             raise ConfigurationError("OKTA_APP_ID must be an Okta app id (0oa…)")
         if not 1 <= page_limit <= APP_USERS_MAX_LIMIT:
@@ -108,7 +112,14 @@ class OktaClient:
         else:  # pragma: no cover - the type checker rules this out
             raise ConfigurationError("unsupported Okta credentials")
         self._api = ApiTransport(
-            "okta", org_url, error_parser=okta_error, auth=auth, stats=self.stats, bucket_of=okta_bucket, **common
+            "okta",
+            org_url,
+            error_parser=okta_error,
+            auth=auth,
+            stats=self.stats,
+            bucket_of=okta_bucket,
+            limiter=limiter,
+            **common,
         )
         self.org_url = self._api.base_url
         self._app_path = f"/api/v1/apps/{_q(app_id)}"
