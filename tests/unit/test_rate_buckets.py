@@ -173,14 +173,14 @@ def test_zoom_buckets_stay_within_each_second(plan: ZoomPlan) -> None:
 def test_zoom_plan_setting() -> None:
     base = {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_APP_ID": "0oa1", "CREDENTIALS_SECRET_ID": "s"}
     settings = Settings.from_environ({**base, "STATE_TABLE_NAME": "t"})
-    assert (settings.zoom_plan, settings.okta_rate_share) == ("pro", 0.5)
+    assert (settings.zoom_plan, settings.okta_rate_share, settings.apply_workers) == ("pro", 0.5, 8)
     tuned = Settings.from_environ(
-        {**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": " Business ", "OKTA_RATE_SHARE": "0.25"}
+        {**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": " Business ", "OKTA_RATE_SHARE": "0.25", "APPLY_WORKERS": "1"}
     )
-    assert (tuned.zoom_plan, tuned.okta_rate_share) == ("business", 0.25)
-    empty = Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": "", "OKTA_RATE_SHARE": " "})
-    assert (empty.zoom_plan, empty.okta_rate_share) == ("pro", 0.5)
-    for name, bad in (("ZOOM_PLAN", "enterprise"), ("OKTA_RATE_SHARE", "0")):
+    assert (tuned.zoom_plan, tuned.okta_rate_share, tuned.apply_workers) == ("business", 0.25, 1)
+    empty = Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": "", "APPLY_WORKERS": " "})
+    assert (empty.zoom_plan, empty.apply_workers) == ("pro", 8)
+    for name, bad in (("ZOOM_PLAN", "enterprise"), ("OKTA_RATE_SHARE", "0"), ("APPLY_WORKERS", "0")):
         with pytest.raises(ConfigurationError, match=name):
             Settings.from_environ({**base, "STATE_TABLE_NAME": "t", name: bad})
 

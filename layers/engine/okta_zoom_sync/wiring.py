@@ -45,6 +45,7 @@ def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy 
         credentials.zoom_client_secret.get_secret_value(),
         retry=retry,
         limiter=ZoomRateLimiter(settings.zoom_plan, clock=policy.clock, sleep=policy.sleep),
+        pool_size=settings.apply_workers,
     )
 
 
@@ -68,7 +69,7 @@ def build_engine(
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
     else:
-        executor = Applier(zoom, zoom, store, clock=utc_now)
+        executor = Applier(zoom, zoom, store, clock=utc_now, workers=settings.apply_workers, batch=store)
         state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(
         okta=okta,

@@ -26,6 +26,7 @@ SETTINGS_VARIABLES = (
     "SYNC_POLICY_PATH",
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
+    "APPLY_WORKERS",
 )
 # Optional tuning: empty means the default.
 OPTIONAL_VARIABLES = (
@@ -34,6 +35,7 @@ OPTIONAL_VARIABLES = (
     "SYNC_POLICY_PATH",
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
+    "APPLY_WORKERS",
 )
 
 
@@ -52,6 +54,8 @@ class Settings(BaseModel):
     zoom_plan: Literal["free", "pro", "business"] = Field(alias="ZOOM_PLAN", default="pro")
     # The share of each Okta rate-limit bucket the sync may use: the org's limits are shared with every integration.
     okta_rate_share: float = Field(alias="OKTA_RATE_SHARE", default=0.5, gt=0, le=1)
+    # Users applied in parallel (each user's operations stay in order); 1 applies them one after another.
+    apply_workers: int = Field(alias="APPLY_WORKERS", default=8, ge=1, le=32)
 
     @field_validator("zoom_plan", mode="before")
     @classmethod
