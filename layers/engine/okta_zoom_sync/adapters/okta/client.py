@@ -46,7 +46,9 @@ from okta_zoom_sync.errors import (
 from okta_zoom_sync.observability import logger
 
 APP_USERS_MAX_LIMIT = 500
-GROUPS_LIMIT = 200  # Okta's recommended page for groups and group members
+GROUPS_LIMIT = 200  # Okta's recommended page for group searches; the users search's maximum
+# /groups/{id}/users declares no maximum (its default is 1000): pages of 500, like the app's users
+GROUP_MEMBERS_LIMIT = 500
 LOG_PAGE_LIMIT = 1000  # the System Log's maximum page
 _GROUP_ID = re.compile(r"^00g[0-9A-Za-z]{17}$")
 APP_GROUPS_LIMIT = 200  # /apps/{id}/groups: the maximum page
@@ -220,7 +222,7 @@ class OktaClient:
         return found
 
     def list_group_member_ids(self, group_id: str) -> frozenset[str]:
-        params = {"limit": str(min(self.page_limit, GROUPS_LIMIT))}
+        params = {"limit": str(min(self.page_limit, GROUP_MEMBERS_LIMIT))}
         return frozenset(
             str(u["id"])
             for u in self._items(f"/api/v1/groups/{_q(group_id)}/users", params)
