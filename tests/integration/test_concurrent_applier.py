@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.stack import Stack, integration_stack
 
-from .conftest import add_person
+from .conftest import TABLE, add_person
 
 POLICY = """\
 license_rules:
@@ -185,6 +185,23 @@ def test_a_fatal_error_mid_run_defers_the_rest(stack: Stack, workers: Any) -> No
     stack.zoom.clear_faults()
     rest = stack.invoke({"mode": "full"})
     assert rest["status"] == "succeeded" and rest["applied"]["create"] == 25, rest
+    emails = [u["email"] for u in stack.zoom.users.values()]
+    assert len(emails) == len(set(emails)) == 31
+    assert len(stack.links()) == 30
+
+
+def test_links_lost_before_their_batch_was_written_are_recovered_by_adoption(stack: Stack) -> None:
+    # Given users created by a run whose buffered links never reached the table (the function died before the flush)
+    for i in range(30):
+        add_person(stack, f"c{i:02}@acme.example")
+    first = stack.invoke({"mode": "full"})
+    assert first["applied"]["create"] == 30, first
+    for okta_id in stack.links():
+        stack.dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": "LINK"}, "sk": {"S": okta_id}})
+    assert stack.links() == {}
+    # When the next run goes, Then it adopts each Zoom user at its Okta user's address: no create, no duplicate
+    again = stack.invoke({"mode": "full"})
+    assert again["status"] == "succeeded" and again["applied"]["adopt"] == 30 and again["planned"]["create"] == 0
     emails = [u["email"] for u in stack.zoom.users.values()]
     assert len(emails) == len(set(emails)) == 31
     assert len(stack.links()) == 30
