@@ -129,7 +129,7 @@ def test_group_members_recorded_page(replay: ReplayServer) -> None:
     members = okta_client(replay).list_group_member_ids("00gn81p2oWW4GF45z4x6")
 
     assert members == frozenset({"00un80cs012BFqaDU4x6"})
-    assert replay.requests_to(path)[0].query == {"limit": "200"}
+    assert replay.requests_to(path)[0].query == {"limit": "500"}  # no declared maximum: pages of 500
 
 
 def test_group_members_documented_page(replay: ReplayServer) -> None:

@@ -336,8 +336,12 @@ def test_slow_responses(org: Stack, output: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.slow
-def test_slow_zoom_and_a_short_deadline_carry_work_over(org: Stack, output: pytest.CaptureFixture[str]) -> None:
-    # Given slow Zoom creates
+def test_slow_zoom_and_a_short_deadline_carry_work_over(
+    org: Stack, output: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given slow Zoom creates, applied one user at a time: eight users in parallel fit in the budget (the deadline with
+    # users in parallel: tests/integration/test_concurrent_applier.py)
+    monkeypatch.setenv("APPLY_WORKERS", "1")
     slow = org.zoom.inject(method="POST", path_prefix="/v2/users", status=None, delay=1.0, times=None)
     # When a run with a 5 s budget goes, Then it carries work over
     first = org.invoke({"mode": "full"}, budget_s=5.0)

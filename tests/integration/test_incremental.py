@@ -224,8 +224,9 @@ def test_a_live_lease_also_holds_manual_users_runs(stack: Stack) -> None:
 
 
 @pytest.mark.slow
-def test_a_run_cut_short_by_its_deadline_is_finished_by_the_next(stack: Stack) -> None:
-    # Given 20 users to create, each create slow
+def test_a_run_cut_short_by_its_deadline_is_finished_by_the_next(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given 20 users to create, each create slow, applied one at a time (in parallel: test_concurrent_applier.py)
+    monkeypatch.setenv("APPLY_WORKERS", "1")
     for i in range(20):
         add_person(stack, f"d{i:02}@acme.example")
     # Each create takes 0.25 s: 20 of them do not fit in a 4 s invocation (2 s kept back to checkpoint).

@@ -5,8 +5,10 @@ from __future__ import annotations
 from okta_zoom_sync.adapters.dynamodb.store import DynamoStateStore
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
-from okta_zoom_sync.adapters.okta.client import OktaClient
+from okta_zoom_sync.adapters.okta.client import OktaClient, okta_bucket
+from okta_zoom_sync.adapters.okta.limits import OktaRateLimiter
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
+from okta_zoom_sync.adapters.zoom.limits import ZoomRateLimiter
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.policy import Policy
@@ -29,10 +31,12 @@ def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy 
             private_key_pem=credentials.okta_private_key.get_secret_value(),
             key_id=credentials.okta_key_id,
         )
-    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth, retry=retry)
+    limiter = OktaRateLimiter(okta_bucket, share=settings.okta_rate_share, retry=retry)
+    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth, retry=retry, limiter=limiter)
 
 
 def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> ZoomClient:
+    policy = retry or RetryPolicy()
     return ZoomClient(
         settings.zoom_api_url,
         settings.zoom_token_url,
@@ -40,6 +44,8 @@ def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy 
         credentials.zoom_client_id,
         credentials.zoom_client_secret.get_secret_value(),
         retry=retry,
+        limiter=ZoomRateLimiter(settings.zoom_plan, clock=policy.clock, sleep=policy.sleep),
+        pool_size=settings.apply_workers,
     )
 
 
@@ -63,7 +69,7 @@ def build_engine(
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
     else:
-        executor = Applier(zoom, zoom, store, clock=utc_now)
+        executor = Applier(zoom, zoom, store, clock=utc_now, workers=settings.apply_workers, batch=store)
         state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(
         okta=okta,

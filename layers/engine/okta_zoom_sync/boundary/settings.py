@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +24,18 @@ SETTINGS_VARIABLES = (
     "CREDENTIALS_SECRET_ID",
     "STATE_TABLE_NAME",
     "SYNC_POLICY_PATH",
+    "ZOOM_PLAN",
+    "OKTA_RATE_SHARE",
+    "APPLY_WORKERS",
+)
+# Optional tuning: empty means the default.
+OPTIONAL_VARIABLES = (
+    "ZOOM_API_URL",
+    "ZOOM_TOKEN_URL",
+    "SYNC_POLICY_PATH",
+    "ZOOM_PLAN",
+    "OKTA_RATE_SHARE",
+    "APPLY_WORKERS",
 )
 
 
@@ -36,6 +49,18 @@ class Settings(BaseModel):
     credentials_secret_id: str = Field(alias="CREDENTIALS_SECRET_ID", min_length=1)
     state_table_name: str = Field(alias="STATE_TABLE_NAME", min_length=1)
     sync_policy_path: Path | None = Field(alias="SYNC_POLICY_PATH", default=None)
+    # The Zoom account's plan, which sets the requests per second of each rate-limit label (free | pro | business,
+    # business meaning Business+: Business, Education, Enterprise). Pro, the lower paid tier, unless told.
+    zoom_plan: Literal["free", "pro", "business"] = Field(alias="ZOOM_PLAN", default="pro")
+    # The share of each Okta rate-limit bucket the sync may use: the org's limits are shared with every integration.
+    okta_rate_share: float = Field(alias="OKTA_RATE_SHARE", default=0.5, gt=0, le=1)
+    # Users applied in parallel (each user's operations stay in order); 1 applies them one after another.
+    apply_workers: int = Field(alias="APPLY_WORKERS", default=8, ge=1, le=32)
+
+    @field_validator("zoom_plan", mode="before")
+    @classmethod
+    def _zoom_plan(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("okta_org_url")
     @classmethod
@@ -56,7 +81,7 @@ class Settings(BaseModel):
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         # An empty optional variable means "use the default" (CloudFormation cannot omit a value easily).
-        for optional in ("ZOOM_API_URL", "ZOOM_TOKEN_URL", "SYNC_POLICY_PATH"):
+        for optional in OPTIONAL_VARIABLES:
             if not env.get(optional, "").strip():
                 env.pop(optional, None)
         try:

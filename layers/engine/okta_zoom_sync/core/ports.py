@@ -131,6 +131,15 @@ class LinkWriter(Protocol):
     def delete_link(self, okta_id: str) -> None: ...
 
 
+class LinkBatchWriter(Protocol):
+    """Links written in batches (the Applier's write-behind buffer flushes through it)."""
+
+    def write_links(self, puts: Iterable[Link], deletes: Iterable[str]) -> None:
+        """Put these links and delete the links of these Okta ids (no id in both), in as few calls as the store
+        allows; all or a StateError."""
+        ...
+
+
 class LinkStore(LinkWriter, Protocol):
     def get_link(self, okta_id: str) -> Link | None: ...
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from okta_zoom_sync.core.model import (
+    LICENSE_TYPES,
     MEMBER_ROLE,
     RESTORE_ROLE,
     Link,
@@ -14,11 +17,12 @@ from okta_zoom_sync.core.model import (
     Plan,
     UserPlan,
     ZoomStatus,
+    fold,
     same_role,
 )
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
 from okta_zoom_sync.core.planner import may_take_over
-from okta_zoom_sync.core.ports import LinkWriter, ZoomReader, ZoomWriter
+from okta_zoom_sync.core.ports import LinkBatchWriter, LinkWriter, ZoomReader, ZoomWriter
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -32,8 +36,63 @@ from okta_zoom_sync.errors import (
 )
 from okta_zoom_sync.observability import logger
 
+LICENSED_TYPE = LICENSE_TYPES["licensed"]  # Zoom's paid seat
 # Errors after which no further operation can succeed: the run stops and fails, naming the cause.
 FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
+LINK_BATCH = 25  # links buffered before a flush (DynamoDB BatchWriteItem takes 25 at a time)
+
+
+class LinkBuffer:
+    """Write-behind links: the Applier records a link right after its Zoom write here, and the buffer writes them in
+    batches (`flush`), before the Applier returns. Thread-safe. The last write of an Okta id wins (a put or a
+    delete), so a batch never names an id twice.
+
+    A link lost with the buffer (the function killed between the Zoom write and the flush) costs no duplicate: the
+    next run finds the Zoom user unlinked at the Okta user's address and adopts it."""
+
+    def __init__(self, store: LinkBatchWriter, size: int = LINK_BATCH) -> None:
+        self.store = store
+        self.size = size
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[Link | None, list[Operation]]] = {}
+
+    def put(self, link: Link, op: Operation) -> None:
+        self._record(link.okta_id, link, op)
+
+    def delete(self, okta_id: str, op: Operation) -> None:
+        self._record(okta_id, None, op)
+
+    def _record(self, okta_id: str, link: Link | None, op: Operation) -> None:
+        with self._lock:
+            _, ops = self._pending.pop(okta_id, (None, []))
+            self._pending[okta_id] = (link, [*ops, op])
+
+    def full(self) -> bool:
+        with self._lock:
+            return len(self._pending) >= self.size
+
+    def owner(self, zoom_id: str) -> tuple[bool, str | None]:
+        """(known, Okta id) of a link written this run and not flushed yet that holds `zoom_id`."""
+        with self._lock:
+            for okta_id, (link, _) in self._pending.items():
+                if link is not None and link.zoom_id == zoom_id:
+                    return True, okta_id
+        return False, None
+
+    def flush(self) -> list[tuple[Operation, StateError]]:
+        """Write what is buffered; the operations whose links could not be written, with the error."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return []
+        puts = [link for link, _ in pending.values() if link is not None]
+        deletes = [okta_id for okta_id, (link, _) in pending.items() if link is None]
+        try:
+            self.store.write_links(puts, deletes)
+        except StateError as exc:
+            logger.warning("link batch failed", extra={"links": len(pending), "error": exc.message})
+            return [(op, exc) for _, ops in pending.values() for op in ops]
+        return []
 
 
 class Executor:
@@ -63,7 +122,11 @@ class DryRunExecutor(Executor):
 
 
 class Applier(Executor):
-    """Applies user by user; one user's failure never stops the others."""
+    """Applies user by user; one user's failure never stops the others.
+
+    Users are independent: with `workers` above 1 they are applied in parallel threads (the work is I/O), each
+    user's operations in order on one thread, each link written right after its Zoom write. The rate limits are the
+    Zoom client's (its token buckets are shared by every thread)."""
 
     def __init__(
         self,
@@ -72,30 +135,106 @@ class Applier(Executor):
         links: LinkWriter,
         *,
         clock: Callable[[], datetime],
+        workers: int = 1,
+        batch: LinkBatchWriter | None = None,
     ) -> None:
+        """`workers`: users applied at once. `batch`: where buffered links are written in batches; None writes each
+        link at once through `links`."""
         self.writer = writer
         self.reader = reader
         self.links = links
         self.clock = clock
+        self.workers = max(1, workers)
         self._linked: dict[str, str] | None = None  # Zoom id -> Okta id, loaded when a create meets a 409
+        self._linked_lock = threading.Lock()
+        self._batch = batch
+        self._buffer: LinkBuffer | None = None
+        self._lost: dict[int, StateError] = {}  # id(operation) -> why its link was not written
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
-        """Apply user by user. Time is checked only between users, so a user is never left half done.
+        """Apply user by user. Time is checked only before a user starts, so a user is never left half done.
 
-        A fatal error (a refused credential, an unreachable state table) stops the run: the users not
-        reached yet are deferred to the next run."""
+        A fatal error (a refused credential, an unreachable state table) stops the run: no user starts after it
+        (those under way finish), and the users not started are deferred to the next run. The results come in the
+        plan's order whatever the order the users finished in.
+
+        Links are written in batches as they fill, and the rest before this returns: a batch that fails makes its
+        operations fail as a link written one at a time would (fatal: the state table is unreachable)."""
+        self._buffer = None if self._batch is None else LinkBuffer(self._batch)
+        self._lost = {}
+        if self.workers == 1 or len(plan.users) < 2:
+            results = self._execute_in_turn(plan, should_stop)
+        else:
+            results = self._execute_in_parallel(plan, should_stop)
+        self._flush()
+        if not self._lost:
+            return results
+        return [_link_lost(r, self._lost[id(r.operation)]) if id(r.operation) in self._lost else r for r in results]
+
+    def _flush(self, *, when_full: bool = False) -> bool:
+        """Write the buffered links (only once a batch is full, if `when_full`); False when a batch failed."""
+        buffer = self._buffer
+        if buffer is None or (when_full and not buffer.full()):
+            return True
+        lost = buffer.flush()
+        for op, exc in lost:
+            self._lost[id(op)] = exc
+        return not lost
+
+    def _execute_in_turn(self, plan: Plan, should_stop: Callable[[], bool]) -> list[OperationResult]:
         results: list[OperationResult] = []
         stopped = False
         for user in plan.users:
             stopped = stopped or should_stop()
             if stopped:
-                results.extend(
-                    OperationResult(op, Outcome.HELD if op.held else Outcome.DEFERRED) for op in user.operations
-                )
+                results.extend(_deferred(user))
                 continue
             user_results = self._apply_user(user)
             results.extend(user_results)
-            stopped = any(r.fatal for r in user_results)
+            stopped = any(r.fatal for r in user_results) or not self._flush(when_full=True)
+        return results
+
+    def _execute_in_parallel(self, plan: Plan, should_stop: Callable[[], bool]) -> list[OperationResult]:
+        users = plan.users
+        per_user: list[list[OperationResult] | None] = [None] * len(users)
+        waits_for = dependencies(users)
+        finished = [threading.Event() for _ in users]
+        slots = threading.BoundedSemaphore(self.workers)  # a user starts only when a thread is free for it
+        fatal = threading.Event()
+
+        def run(index: int, user: UserPlan) -> None:
+            try:
+                for earlier in waits_for[index]:  # started before this one (plan order): it finishes
+                    finished[earlier].wait()
+                if fatal.is_set():
+                    return  # nothing done yet: deferred, as it would not have started one user at a time
+                user_results = self._apply_user(user)
+                per_user[index] = user_results
+                if any(r.fatal for r in user_results):
+                    fatal.set()
+            finally:
+                finished[index].set()
+                slots.release()
+
+        futures: list[Future[None]] = []
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="applier") as pool:
+            for index, user in enumerate(users):
+                if not user.operations or all(op.held for op in user.operations):
+                    per_user[index] = self._apply_user(user)  # nothing to send: no thread needed
+                    finished[index].set()
+                    continue
+                slots.acquire()  # wait for a free thread, then decide: the deadline and a fatal error are
+                if not self._flush(when_full=True):  # checked at the moment the user would start
+                    fatal.set()
+                if fatal.is_set() or should_stop():
+                    slots.release()
+                    break
+                futures.append(pool.submit(run, index, user))
+        for future in futures:
+            future.result()  # an unexpected exception (a bug) surfaces here as it would in turn
+        results: list[OperationResult] = []
+        for user, done in zip(users, per_user, strict=True):
+            results.extend(_deferred(user) if done is None else done)
         return results
 
     def _apply_user(self, user: UserPlan) -> list[OperationResult]:
@@ -159,7 +298,7 @@ class Applier(Executor):
                 self._link(op, target, email)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
-                        self.links.delete_link(str(change.old))
+                        self._unlink(str(change.old), op)
             case OpKind.EMAIL:
                 email = str(op.new_value("email"))
                 self.writer.change_email(target, email)
@@ -190,7 +329,7 @@ class Applier(Executor):
             case OpKind.DELETE:
                 self._delete(op, target)
                 if op.okta_id is not None:
-                    self.links.delete_link(op.okta_id)
+                    self._unlink(op.okta_id, op)
         return zoom_id, email
 
     def _create(self, op: Operation) -> str:
@@ -211,16 +350,22 @@ class Applier(Executor):
                 raise
             if not may_take_over(existing, self._owner(existing.zoom_id), op.okta_id):
                 raise
-            if self._linked is not None and op.okta_id is not None:
-                self._linked[existing.zoom_id] = op.okta_id
+            with self._linked_lock:
+                if self._linked is not None and op.okta_id is not None:
+                    self._linked[existing.zoom_id] = op.okta_id
             logger.info("create found the user already there; adopting it", extra={"email": op.email})
             return existing.zoom_id
 
     def _owner(self, zoom_id: str) -> str | None:
         """The Okta user whose link holds this Zoom user, if any."""
-        if self._linked is None:  # read once per run, and only on this rare path (a create answered 409)
-            self._linked = {link.zoom_id: owner for owner, link in self.links.load_links().items()}
-        return self._linked.get(zoom_id)
+        if self._buffer is not None:
+            known, owner = self._buffer.owner(zoom_id)  # linked this run, not written yet
+            if known:
+                return owner
+        with self._linked_lock:  # read once per run, and only on this rare path (a create answered 409)
+            if self._linked is None:
+                self._linked = {link.zoom_id: owner for owner, link in self.links.load_links().items()}
+            return self._linked.get(zoom_id)
 
     def _delete(self, op: Operation, target: str) -> None:
         action = str(op.new_value("action"))
@@ -246,7 +391,90 @@ class Applier(Executor):
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        self.links.put_link(Link(op.okta_id, zoom_id, email, deactivated_at, restore_role))
+        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role)
+        if self._buffer is not None:
+            self._buffer.put(link, op)
+        else:
+            self.links.put_link(link)
+
+    def _unlink(self, okta_id: str, op: Operation) -> None:
+        if self._buffer is not None:
+            self._buffer.delete(okta_id, op)
+        else:
+            self.links.delete_link(okta_id)
+
+
+def dependencies(users: Sequence[UserPlan]) -> list[list[int]]:
+    """For each user, the earlier users (plan indexes) it must wait for when users are applied in parallel: the plan's
+    order matters between users in two ways, and only there.
+
+    - An address: a create or an email move onto an address waits for the earlier users that free it (a move away
+      from it, a deletion of its holder); the planner put those first.
+    - Paid seats: an operation that takes a paid license (a create or a change to Licensed, a reactivation) waits for
+      the earlier users that take or give back one, so who gets the last seats is decided by the plan, as it is one
+      user at a time, never by the threads' timing."""
+    freed_by: dict[str, list[int]] = {}
+    seat_users: list[int] = []  # since the last user that takes a seat, that one included
+    out: list[list[int]] = []
+    for index, user in enumerate(users):
+        waits: list[int] = []
+        target = _target(user)
+        if target is not None:
+            waits.extend(freed_by.get(target, ()))
+        takes, touches = _seats(user)
+        if takes:
+            waits.extend(seat_users)
+            seat_users = [index]
+        elif touches:
+            seat_users.append(index)
+        for address in _frees(user):
+            freed_by.setdefault(address, []).append(index)
+        out.append(sorted(set(waits)))
+    return out
+
+
+def _target(user: UserPlan) -> str | None:
+    for op in user.operations:
+        if op.op in (OpKind.CREATE, OpKind.EMAIL) and not op.held:
+            return fold(str(op.new_value("email")))
+    return None
+
+
+def _frees(user: UserPlan) -> set[str]:
+    freed: set[str] = set()
+    for op in user.operations:
+        if op.op is OpKind.DELETE:
+            freed |= {fold(op.email), fold(user.email)}
+        elif op.op is OpKind.EMAIL:
+            freed |= {fold(str(c.old)) for c in op.changes if c.field == "email" and c.old}
+    return freed
+
+
+def _seats(user: UserPlan) -> tuple[bool, bool]:
+    """(takes a paid seat, takes or gives back one)."""
+    takes = touches = False
+    for op in user.operations:
+        if op.held:
+            continue
+        if op.op in (OpKind.CREATE, OpKind.LICENSE):
+            paid = str(op.new_value("type")) == str(LICENSED_TYPE)
+            takes = takes or paid
+            touches = touches or paid or op.op is OpKind.LICENSE
+        elif op.op is OpKind.REACTIVATE:
+            takes = touches = True
+        elif op.op in (OpKind.DEACTIVATE, OpKind.DELETE):
+            touches = True
+    return takes, touches
+
+
+def _link_lost(result: OperationResult, exc: StateError) -> OperationResult:
+    """An operation applied in Zoom whose link could not be written: failed, as when the link is written at once."""
+    return OperationResult(result.operation, Outcome.FAILED, exc.code, exc.message, False, True, False)
+
+
+def _deferred(user: UserPlan) -> list[OperationResult]:
+    """A user not started: its operations carry over to the next run (held ones stay held)."""
+    return [OperationResult(op, Outcome.HELD if op.held else Outcome.DEFERRED) for op in user.operations]
 
 
 def _has(op: Operation, name: str) -> bool:

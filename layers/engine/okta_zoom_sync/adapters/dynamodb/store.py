@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ HELD_PK = "HELD"
 APP_GROUPS_KEY = {"pk": {"S": "STATUS"}, "sk": {"S": "app_groups"}}
 FAILURE_FIELDS = ("email", "op", "code", "message", "first_failed_at", "next_attempt_at")
 BATCH = 25  # DynamoDB BatchWriteItem's limit
+BATCH_ATTEMPTS = 6  # unprocessed items are sent again, with a short backoff
 TTL_ATTRIBUTE = "expires_at"
 RUN_RECORD_DAYS = 30
 
@@ -92,18 +94,14 @@ class DynamoStateStore:
         return sum(int(page.get("Count", 0)) for page in self._query(LINK_PK, Select="COUNT"))
 
     def put_link(self, link: Link) -> None:
-        item = {
-            "pk": {"S": LINK_PK},
-            "sk": {"S": link.okta_id},
-            "zoom_id": {"S": link.zoom_id},
-            "email": {"S": link.email},
-            "updated_at": {"S": _now().isoformat()},
-        }
-        if link.deactivated_at:
-            item["deactivated_at"] = {"S": link.deactivated_at}
-        if link.restore_role:
-            item["restore_role"] = {"S": link.restore_role}
-        self._call("put_item", Item=item)
+        self._call("put_item", Item=_link_item(link))
+
+    def write_links(self, puts: Iterable[Link], deletes: Iterable[str]) -> None:
+        """BatchWriteItem, 25 a call, unprocessed items sent again."""
+        self._batch(
+            [{"PutRequest": {"Item": _link_item(link)}} for link in puts]
+            + [{"DeleteRequest": {"Key": {"pk": {"S": LINK_PK}, "sk": {"S": okta_id}}}} for okta_id in deletes]
+        )
 
     def delete_link(self, okta_id: str) -> None:
         self._call("delete_item", Key={"pk": {"S": LINK_PK}, "sk": {"S": okta_id}})
@@ -284,7 +282,9 @@ class DynamoStateStore:
     def _batch(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), BATCH):
             pending: list[dict[str, Any]] = requests[start : start + BATCH]
-            for _ in range(5):
+            for attempt in range(BATCH_ATTEMPTS):
+                if attempt:
+                    time.sleep(min(1.0, 0.05 * 2**attempt))  # unprocessed items: the table is throttling
                 try:
                     answer = self.client.batch_write_item(RequestItems={self.table_name: pending})
                 except (ClientError, BotoCoreError) as exc:
@@ -297,6 +297,21 @@ class DynamoStateStore:
 
     def ping(self) -> None:
         self._call("describe_table")
+
+
+def _link_item(link: Link) -> dict[str, Any]:
+    item = {
+        "pk": {"S": LINK_PK},
+        "sk": {"S": link.okta_id},
+        "zoom_id": {"S": link.zoom_id},
+        "email": {"S": link.email},
+        "updated_at": {"S": _now().isoformat()},
+    }
+    if link.deactivated_at:
+        item["deactivated_at"] = {"S": link.deactivated_at}
+    if link.restore_role:
+        item["restore_role"] = {"S": link.restore_role}
+    return item
 
 
 def _link(item: Mapping[str, Any]) -> Link:

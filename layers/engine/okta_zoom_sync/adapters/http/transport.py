@@ -30,6 +30,7 @@ import requests
 
 from okta_zoom_sync import __version__
 from okta_zoom_sync.adapters.http.dialect import ApiDialect, ErrorParser
+from okta_zoom_sync.adapters.http.limiter import RateLimiter, TokenBucket
 from okta_zoom_sync.adapters.http.oauth import AuthProvider
 from okta_zoom_sync.adapters.http.redaction import credentials_of, redact
 from okta_zoom_sync.adapters.http.retry import RetryPolicy, header_numbers, retry_after, until_reset
@@ -87,6 +88,7 @@ class ApiTransport:
         session: requests.Session | None = None,
         stats: RequestStats | None = None,
         bucket_of: Callable[[str, str], str] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.api = api
         self.display = api[:1].upper() + api[1:]  # "okta" -> "Okta", in messages
@@ -100,6 +102,10 @@ class ApiTransport:
         self.session = session or requests.Session()
         self.stats = stats or RequestStats(api)
         self.on_response: list[Callable[[requests.Response], None]] = []
+        # Client-side rate limits shared by every thread (and every transport given the same limiter); without
+        # one, the dialect's remaining/reset headers pause this transport before a bucket runs dry.
+        self.limiter = limiter
+        self._base_path = base.path.rstrip("/")
         self._throttle_until: float | None = None  # a retry.clock() value
         self._lock = threading.Lock()
 
@@ -131,9 +137,13 @@ class ApiTransport:
         challenged = False
         attempt = 0
         extra_headers: dict[str, str] = {}
+        bucket = self._bucket(method, path)
         while True:
             attempt += 1
-            self._wait_for_throttle()
+            if bucket is not None:
+                self._acquire(bucket)
+            else:
+                self._wait_for_throttle()
             auth_headers = dict(self.auth.auth_headers(method, url)) if self.auth else {}
             sent_headers = {
                 "User-Agent": USER_AGENT,
@@ -167,7 +177,10 @@ class ApiTransport:
                 continue
 
             status = response.status_code
-            self._note_rate_headers(response)
+            if self.limiter is not None:
+                self.limiter.observe(method, self._relative(path), response)
+            else:
+                self._note_rate_headers(response)
             for observe in self.on_response:
                 observe(response)
             request_id = response.headers.get(dialect.request_id_header) if dialect.request_id_header else None
@@ -214,6 +227,8 @@ class ApiTransport:
                 if wait is None:
                     wait = error.retry_after  # the parser read the wait from the body (Zoom's daily limit)
                 delay = wait if wait is not None else max(1.0, policy.backoff(attempt))
+                if bucket is not None and delay <= policy.max_wait:
+                    bucket.penalise(delay)  # every thread using this bucket waits, not just this one
                 self._retry_or_raise(error, attempt, delay)
                 continue
             if status in RETRY_STATUSES:
@@ -255,6 +270,22 @@ class ApiTransport:
                 code="foreign_link",
             )
         return path_or_url
+
+    def _relative(self, path: str) -> str:
+        """The path under the base URL's own path (`/users` for `/v2/users`), as an API's limiter names it."""
+        if self._base_path and path.startswith(self._base_path + "/"):
+            return path[len(self._base_path) :]
+        return path
+
+    def _bucket(self, method: str, path: str) -> TokenBucket | None:
+        return None if self.limiter is None else self.limiter.bucket(method, self._relative(path))
+
+    def _acquire(self, bucket: TokenBucket) -> None:
+        """Take a token of the request's bucket; a wait is never longer than the run's time left."""
+        slept = bucket.acquire(self.retry.remaining())
+        if slept > 0:
+            self.stats.add("throttled")
+            self.stats.add("slept_seconds", slept)
 
     def _read_timeout(self) -> float:
         remaining = self.retry.remaining()

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from okta_zoom_sync.adapters.http.limiter import RateLimiter
 from okta_zoom_sync.adapters.http.links import next_link
 from okta_zoom_sync.adapters.http.oauth import StaticToken
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
@@ -45,7 +46,9 @@ from okta_zoom_sync.errors import (
 from okta_zoom_sync.observability import logger
 
 APP_USERS_MAX_LIMIT = 500
-GROUPS_LIMIT = 200  # Okta's recommended page for groups and group members
+GROUPS_LIMIT = 200  # Okta's recommended page for group searches; the users search's maximum
+# /groups/{id}/users declares no maximum (its default is 1000): pages of 500, like the app's users
+GROUP_MEMBERS_LIMIT = 500
 LOG_PAGE_LIMIT = 1000  # the System Log's maximum page
 _GROUP_ID = re.compile(r"^00g[0-9A-Za-z]{17}$")
 APP_GROUPS_LIMIT = 200  # /apps/{id}/groups: the maximum page
@@ -82,7 +85,10 @@ class OktaClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         page_limit: int = APP_USERS_MAX_LIMIT,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        """`limiter`: the per-family buckets every API request goes through (`limits.OktaRateLimiter`); None pauses
+        only before a bucket runs dry (the transport's own throttle)."""
         if not app_id or "/" in app_id:
             raise ConfigurationError("OKTA_APP_ID must be an Okta app id (0oa…)")
         if not 1 <= page_limit <= APP_USERS_MAX_LIMIT:
@@ -108,7 +114,14 @@ class OktaClient:
         else:  # pragma: no cover - the type checker rules this out
             raise ConfigurationError("unsupported Okta credentials")
         self._api = ApiTransport(
-            "okta", org_url, error_parser=okta_error, auth=auth, stats=self.stats, bucket_of=okta_bucket, **common
+            "okta",
+            org_url,
+            error_parser=okta_error,
+            auth=auth,
+            stats=self.stats,
+            bucket_of=okta_bucket,
+            limiter=limiter,
+            **common,
         )
         self.org_url = self._api.base_url
         self._app_path = f"/api/v1/apps/{_q(app_id)}"
@@ -209,7 +222,7 @@ class OktaClient:
         return found
 
     def list_group_member_ids(self, group_id: str) -> frozenset[str]:
-        params = {"limit": str(min(self.page_limit, GROUPS_LIMIT))}
+        params = {"limit": str(min(self.page_limit, GROUP_MEMBERS_LIMIT))}
         return frozenset(
             str(u["id"])
             for u in self._items(f"/api/v1/groups/{_q(group_id)}/users", params)

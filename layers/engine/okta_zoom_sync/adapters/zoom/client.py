@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
+from okta_zoom_sync.adapters.http.limiter import RateLimiter
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.http.stats import RequestStats
 from okta_zoom_sync.adapters.http.transport import ApiTransport
@@ -64,8 +66,17 @@ class ZoomClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         page_size: int = PAGE_SIZE,
+        limiter: RateLimiter | None = None,
+        pool_size: int = 10,
     ) -> None:
-        session = session or requests.Session()
+        """`limiter`: the token buckets every API request goes through (`limits.ZoomRateLimiter`, one per label);
+        None sends at once (the token endpoint is never limited here: it has its own, far higher, limit). `pool_size`:
+        connections kept open per host, at least one per thread that applies users."""
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
         self.stats = RequestStats("zoom")
         self.page_size = max(1, min(page_size, PAGE_SIZE))
         token_transport = ApiTransport(
@@ -93,6 +104,7 @@ class ZoomClient:
             retry=retry,
             session=session,
             stats=self.stats,
+            limiter=limiter,
         )
         self._roles = Catalogue("role", self._load_roles)
         self._groups = Catalogue("group", self._load_groups)

@@ -1,0 +1,93 @@
+"""Zoom's rate limits: every endpoint has a label (Light, Medium, Heavy), and each label's quota per second depends on
+the account's plan (Free, Pro, Business+) and is shared by every endpoint of that label and every app of the account
+(fact sheet §5). `ZoomRateLimiter` gives each label one token bucket for the whole run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from enum import StrEnum
+
+import requests
+
+from okta_zoom_sync.adapters.http.limiter import TokenBucket
+
+
+class ZoomPlan(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    BUSINESS = "business"  # Business, Education, Enterprise, Partners: "Business+"
+
+
+LIGHT, MEDIUM, HEAVY = "Light", "Medium", "Heavy"
+
+# Requests per second per label and plan (fact sheet §5; Zoom's rate-limits page).
+PLAN_LIMITS: dict[ZoomPlan, dict[str, int]] = {
+    ZoomPlan.FREE: {LIGHT: 4, MEDIUM: 2, HEAVY: 1},
+    ZoomPlan.PRO: {LIGHT: 30, MEDIUM: 20, HEAVY: 10},
+    ZoomPlan.BUSINESS: {LIGHT: 80, MEDIUM: 60, HEAVY: 40},
+}
+DEFAULT_PLAN = ZoomPlan.PRO  # the lower of the two plans that can run this (ssoCreate needs a paid account)
+
+# The labels of the endpoints the client calls (method, path with `{}` for an id), from Zoom's API reference.
+LABELS: dict[tuple[str, str], str] = {
+    ("GET", "/users"): MEDIUM,
+    ("POST", "/users"): LIGHT,
+    ("GET", "/users/{}"): LIGHT,
+    ("PATCH", "/users/{}"): LIGHT,
+    ("DELETE", "/users/{}"): LIGHT,
+    ("PUT", "/users/{}/status"): LIGHT,
+    ("PUT", "/users/{}/email"): LIGHT,
+    ("GET", "/groups"): MEDIUM,
+    ("GET", "/groups/{}/members"): MEDIUM,
+    ("POST", "/groups/{}/members"): MEDIUM,
+    ("DELETE", "/groups/{}/members/{}"): LIGHT,
+    ("GET", "/roles"): MEDIUM,
+    ("GET", "/roles/{}"): LIGHT,
+    ("GET", "/roles/{}/members"): MEDIUM,
+    ("POST", "/roles/{}/members"): MEDIUM,
+    ("DELETE", "/roles/{}/members/{}"): LIGHT,
+}
+_COLLECTIONS = frozenset({"users", "groups", "roles", "members", "status", "email"})
+
+
+def label_of(method: str, path: str) -> str:
+    """The rate-limit label of a request; an endpoint not in the table counts as Medium (the stricter of the two
+    labels provisioning uses)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["v2"]:
+        parts = parts[1:]
+    shape = "/" + "/".join(p if p in _COLLECTIONS else "{}" for p in parts)
+    return LABELS.get((method.upper(), shape), MEDIUM)
+
+
+def bucket_shape(per_second: float) -> tuple[float, float]:
+    """(rate, burst) that keep any one-second window within `per_second` (Zoom counts per second): a small burst,
+    and the rest as the steady rate."""
+    burst = max(1.0, math.floor(per_second / 10))
+    return max(per_second - burst, per_second / 2), burst
+
+
+class ZoomRateLimiter:
+    """One token bucket per label, at the plan's rates; a 429 pauses the label's bucket for every thread."""
+
+    def __init__(
+        self,
+        plan: ZoomPlan | str = DEFAULT_PLAN,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.plan = ZoomPlan(plan)
+        self.buckets = {
+            label: TokenBucket(*bucket_shape(limit), name=label, clock=clock, sleep=sleep)
+            for label, limit in PLAN_LIMITS[self.plan].items()
+        }
+
+    def bucket(self, method: str, path: str) -> TokenBucket | None:
+        return self.buckets[label_of(method, path)]
+
+    def observe(self, method: str, path: str, response: requests.Response) -> None:
+        return None  # the plan sets the rates; a 429 is answered by the transport (penalise)
