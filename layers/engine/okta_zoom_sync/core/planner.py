@@ -7,7 +7,7 @@ email change in Okta changes the email of the same Zoom user and never creates a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from okta_zoom_sync.core.model import (
@@ -70,6 +70,10 @@ def plan(
     # Zoom lists pending users without an id: their link is found by email.
     linked_by_email = {fold(link.email): okta_id for okta_id, link in links.items()}
 
+    rules = _Rules(
+        managed_roles=frozenset(fold(role) for role in policy.managed_roles),
+        managed_groups=frozenset(fold(group) for group in policy.managed_zoom_groups),
+    )
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
@@ -85,7 +89,7 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
-        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, now)
+        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules)
         if user_plan is not None:
             users.append(user_plan)
 
@@ -111,6 +115,14 @@ def plan(
 
 
 _NOT_LINKED = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What every user's plan asks of the policy, folded once per plan rather than once per user."""
+
+    managed_roles: frozenset[str]  # folded role names the role rules give
+    managed_groups: frozenset[str]  # folded Zoom group names the group rules manage
 
 
 def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[DesiredUser]:
@@ -170,21 +182,25 @@ def _order_email_moves(users: list[UserPlan], actual: Sequence[ZoomUser], notes:
     A user whose new email stays taken (by a Zoom user the sync leaves alone, or in a swap of two
     emails) is not moved: the note says why, and the rest of that user's plan still runs."""
     deleting = [u for u in users if any(op.op is OpKind.DELETE for op in u.operations)]
+    deleting_ids = {id(u) for u in deleting}
     held = {fold(u.email) for u in actual} - {fold(u.email) for u in deleting}
-    ordered = deleting + [u for u in users if _email_target(u) is None and u not in deleting]
+    ordered = deleting + [u for u in users if _email_target(u) is None and id(u) not in deleting_ids]
     waiting = [u for u in users if _email_target(u) is not None]
     progress = True
     while waiting and progress:
+        # One pass in order: a user whose email is free goes now; the others wait for the next pass.
         progress = False
-        for user in list(waiting):
+        still: list[UserPlan] = []
+        for user in waiting:
             target, source = _email_target(user)  # type: ignore[misc]
             if fold(target) in held:
+                still.append(user)
                 continue
             held.discard(fold(source) if source else "")
             held.add(fold(target))
             ordered.append(user)
-            waiting.remove(user)
             progress = True
+        waiting = still
     for user in waiting:
         target, _ = _email_target(user)  # type: ignore[misc]
         notes.append(f"{user.email}: the email {target} is used by another Zoom user; not moved this run")
@@ -209,7 +225,7 @@ def _plan_user(
     previous_owner: str | None,
     link: Link | None,
     policy: Policy,
-    now: datetime,
+    rules: _Rules,
 ) -> UserPlan | None:
     ops: list[Operation] = []
 
@@ -253,7 +269,7 @@ def _plan_user(
         return _user_plan(have, want.okta_id, ops)
 
     # Desired ACTIVE.
-    managed_roles = {fold(role) for role in policy.managed_roles}
+    managed_roles = rules.managed_roles
     restore = link.restore_role if link is not None else None
     decided = want.role is not None and (not same_role(want.role, MEMBER_ROLE) or fold(restore or "") in managed_roles)
     if restore is not None and decided:
@@ -287,13 +303,13 @@ def _plan_user(
         and (not same_role(want.role, MEMBER_ROLE) or fold(current_role) in managed_roles)
     ):
         op(OpKind.ROLE, Change("role", current_role, want.role))
-    have_groups = {fold(g): g for g in have.groups}
-    want_groups = {fold(g): g for g in want.zoom_groups}
-    for key in sorted(want_groups.keys() - have_groups.keys()):
-        op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
-    managed_groups = {fold(g) for g in policy.managed_zoom_groups}
-    for key in sorted((have_groups.keys() & managed_groups) - want_groups.keys()):
-        op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
+    if have.groups or want.zoom_groups:
+        have_groups = {fold(g): g for g in have.groups}
+        want_groups = {fold(g): g for g in want.zoom_groups}
+        for key in sorted(want_groups.keys() - have_groups.keys()):
+            op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
+        for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
+            op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
     return _user_plan(have, want.okta_id, ops)
 
 
