@@ -64,11 +64,10 @@ def plan(
     managed = 0
 
     wanted = _unique_emails(desired, notes)
-    matches = _match(wanted, actual, links)
-    claimed = {fold(user.email) for user, _ in matches.values() if user is not None}
-    linked = {link.zoom_id: okta_id for okta_id, link in links.items()}
-    # Zoom lists pending users without an id: their link is found by email.
-    linked_by_email = {fold(link.email): okta_id for okta_id, link in links.items()}
+    matches, claimed = _match(wanted, actual, links)
+    # Who owns a Zoom user no desired user claimed, by its id or (pending users have none in Zoom's list) its
+    # email: made only when there is such a user (none in a run where everyone is in sync).
+    owners: tuple[dict[str, str], dict[str, str]] | None = None
 
     rules = _Rules(
         managed_roles=frozenset(fold(role) for role in policy.managed_roles),
@@ -101,6 +100,12 @@ def plan(
             if user.role is None and fold(user.email) not in protected:
                 notes.append(f"{user.email}: Zoom did not give this user's role; left alone")
             continue
+        if owners is None:
+            owners = (
+                {link.zoom_id: okta_id for okta_id, link in links.items()},
+                {fold(link.email): okta_id for okta_id, link in links.items()},
+            )
+        linked, linked_by_email = owners
         owner = linked.get(user.zoom_id) if user.zoom_id else linked_by_email.get(fold(user.email))
         if owner is None and email_domain(user.email) not in managed_domains:
             unmanaged += 1
@@ -142,19 +147,16 @@ def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[Des
 
 def _match(
     wanted: Sequence[DesiredUser], actual: Sequence[ZoomUser], links: Mapping[str, Link]
-) -> dict[str, tuple[ZoomUser | None, str | None]]:
-    """Each desired user's Zoom user: by link first (for everyone), then by email (adoption).
+) -> tuple[dict[str, tuple[ZoomUser | None, str | None]], set[str]]:
+    """Each desired user's Zoom user: by link first (for everyone), then by email (adoption); and the folded
+    emails of the Zoom users matched.
 
     The second element is None for a link match, the previous owner's Okta id (or _NOT_LINKED) for an
     adoption. A Zoom user linked to an Okta user that is no longer wanted may be adopted by another
-    Okta user with its email (a person who got a new Okta account)."""
+    Okta user with its email (a person who got a new Okta account). The maps adoption needs are made only when
+    a desired user is left without its linked Zoom user (none in a run where everyone is in sync)."""
     by_id = {u.zoom_id: u for u in actual if u.zoom_id}
     pending_by_email = {fold(u.email): u for u in actual if not u.zoom_id}
-    by_email: dict[str, ZoomUser] = {}
-    for zoom_user in actual:
-        by_email.setdefault(fold(zoom_user.email), zoom_user)
-    wanted_ids = {w.okta_id for w in wanted}
-    linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
     claimed: set[str] = set()
     matches: dict[str, tuple[ZoomUser | None, str | None]] = {}
     for want in wanted:
@@ -163,8 +165,17 @@ def _match(
         if user is not None and fold(user.email) not in claimed:
             claimed.add(fold(user.email))
             matches[want.okta_id] = (user, None)
+    del by_id, pending_by_email
+    unmatched = [want for want in wanted if want.okta_id not in matches]
+    if not unmatched:
+        return matches, claimed
+    by_email: dict[str, ZoomUser] = {}
+    for zoom_user in actual:
+        by_email.setdefault(fold(zoom_user.email), zoom_user)
+    wanted_ids = {w.okta_id for w in wanted}
+    linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
     stale = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id not in wanted_ids}
-    for want in wanted:
+    for want in unmatched:
         if want.okta_id in matches:
             continue
         candidate = by_email.get(fold(want.email))
@@ -173,7 +184,7 @@ def _match(
             continue
         claimed.add(fold(candidate.email))
         matches[want.okta_id] = (candidate, stale.get(candidate.zoom_id or "", _NOT_LINKED))
-    return matches
+    return matches, claimed
 
 
 def _order_email_moves(users: list[UserPlan], actual: Sequence[ZoomUser], notes: list[str]) -> list[UserPlan]:
