@@ -92,7 +92,7 @@ quick: $(PY)
 test: lint typecheck validate build pytest
 
 # Figures, not assertions: tables on the terminal, bench/results.md and bench/scaling.svg (see README, Performance).
-# `make bench` takes about 3 minutes; `make bench-scale` (100,000 users, plus a 5,000-user initial sync) about 10.
+# `make bench` takes about 2 minutes; `make bench-scale` (100,000 users, plus a 5,000-user initial sync) about 5.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--env SOME_CONCURRENCY=8" for an applier that reads a setting.
 .PHONY: bench bench-scale
 bench: $(PY)

@@ -345,6 +345,9 @@ def scenario_tiers() -> None:
             medium = math.ceil(users / 300) + 2
             apps = math.ceil(users / 500) + 1
             seconds = max(light / rates["Light"], medium / rates["Medium"], apps / okta_rate)
+            daily = report.ZOOM_DAILY.get(plan, {}).get("Light")
+            if daily and light > daily:  # whole days wait for the daily cap, then the rest at the rate
+                seconds = (math.ceil(light / daily) - 1) * 86_400 + (light % daily or daily) / rates["Light"]
             cells.append(_duration(seconds))
         rows.append([plan, f"{rates['Light']:g}", f"{rates['Medium']:g}", *cells])
     text = (
@@ -352,7 +355,7 @@ def scenario_tiers() -> None:
         "list page per 300 Zoom users and one Okta apps* page per 500 assigned users. Time = the largest of "
         "Light requests / Light rate, Medium requests / Medium rate, apps* requests / 50 per minute; that is the "
         "floor any applier can reach, whatever its concurrency (Zoom's limits are per account, shared with every "
-        "other app on it). Free also caps Light at 6,000 requests a day: 10k and 100k users take several days there."
+        "other app on it). Free also caps Light at 6,000 requests a day: past 6,000 users, whole days go by."
     )
     report.save("tiers", {"header": header, "rows": rows, "text": text, "light_per_user": light_per_user})
     print(report.console(header, rows))
@@ -364,7 +367,9 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
 
 
 # ---------------------------------------------------------------------------------------------------- main
