@@ -12,6 +12,8 @@ What the base provides to every simulator:
 - rate limiting: ``rate_limit(path_prefix, limit_per_window)``; every response also carries the API's rate-limit
   headers computed from per-bucket counters (windows last ``window_seconds``, 1 s by default, so that tests never
   wait long: the real Okta windows are ~60 s, Zoom's are per second);
+- a per-request latency (``latency_s``, seconds, 0 by default) slept outside the lock before a request is processed,
+  and ``max_in_flight``, the most requests served at once (the concurrency a client achieved): for benchmarks;
 - a clock (``now()``) that tests can move forward with ``advance_clock(seconds)``: tokens, page tokens, log
   visibility and retention follow it. Rate-limit windows always use the real clock (clients compare them with theirs).
 

@@ -24,6 +24,9 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
 
     server_header = "simulator"
     token_path = ""  # the OAuth token endpoint: not counted by write_count()
+    # Seconds every request waits (outside the lock, before it is processed): a network round trip, for benchmarks.
+    # 0 (the default) answers at once. Each connection has its own thread, so concurrent clients wait in parallel.
+    latency_s = 0.0
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -32,6 +35,8 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
         self._log: list[RecordedRequest] = []
         self._clock_offset = 0.0
         self._connections: set[socket.socket] = set()
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._init_faults_and_limits()
         self._init_routing()
 
@@ -115,8 +120,17 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
             return list(self._log)
 
     def clear_log(self) -> None:
+        """Forget the request log (and the in-flight high-water mark)."""
         with self._lock:
             self._log.clear()
+            self._max_in_flight = self._in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests being served at once since the start or the last ``clear_log()``: the concurrency a
+        client achieved."""
+        with self._lock:
+            return self._max_in_flight
 
     def request_count(self, method: str | None = None, path_prefix: str | None = None) -> int:
         """Requests received (dropped and faulted ones included), optionally by method and path prefix."""
@@ -196,6 +210,18 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
         if request is None:
             handler.close_connection = True
             return
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            self._serve_request(handler, request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _serve_request(self, handler: _Handler, request: Request) -> None:
+        if self.latency_s > 0:
+            time.sleep(self.latency_s)
         with self._lock:
             fault = next((f for f in self._faults if f.matches(request)), None)
             if fault is not None:

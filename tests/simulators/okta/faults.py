@@ -19,6 +19,8 @@ headers of every answer, the API's shape of injected faults and of 429s, the 411
   ``X-Rate-Limit-Remaining: 0`` and ``X-Rate-Limit-Reset``; rejected requests use no quota. Paths with a
   ``rate_limit()`` and the token endpoint keep the base behaviour. ``enforce_org_rate_limits(None)`` turns it off.
   ``bucket_counts()`` counts the requests of the request log per bucket (``apps`` = ``/api/v1/apps*``).
+  ``enforce_org_rate_limits(..., limits={"apps": 20, ...})`` replaces some buckets' org-wide limits (per window), to
+  model another Okta edition (e.g. Integrator Free's 20/min for ``/api/v1/apps*``); the others keep theirs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Mapping
 
 from ..http import Headers, RateInfo, Request, Response
 from .formats import oauth_error, okta_error, random_id
@@ -48,6 +51,7 @@ class OktaFaultsMixin:
         self._disabled_features: set[str] = set()  # disable_feature(): path prefixes answering E0000015
         self._org_rate: tuple[float, float] | None = None  # enforce_org_rate_limits(): (share, window seconds)
         self._org_windows: dict[tuple[str, str], list[float]] = {}  # (bucket, credential or "*org*") -> [start, n]
+        self._org_limits: dict[str, int] = {}  # enforce_org_rate_limits(limits=...): bucket -> org-wide limit
 
     # ================================================================== control API
 
@@ -60,16 +64,23 @@ class OktaFaultsMixin:
             else:
                 self._disabled_features.discard(path_prefix)
 
-    def enforce_org_rate_limits(self, share: float | None = 0.5, window_seconds: float = 60.0) -> None:
+    def enforce_org_rate_limits(
+        self, share: float | None = 0.5, window_seconds: float = 60.0, limits: Mapping[str, int] | None = None
+    ) -> None:
         """Enforce Okta's org-wide per-minute buckets, each credential limited to ``share`` (0 < share <= 1) of each,
         in windows of ``window_seconds`` (real clock; keep it short in tests). ``share=None`` turns the mode off.
-        Every call starts fresh windows. See the module docstring."""
+        ``limits`` replaces the org-wide limit of the buckets it names (keys as in ``bucket_counts()``). Every call
+        starts fresh windows. See the module docstring."""
         if share is not None and not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1]: {share}")
         if window_seconds <= 0:
             raise ValueError(f"window_seconds must be positive: {window_seconds}")
+        unknown = sorted(set(limits or {}) - set(_BUCKETS))
+        if unknown:
+            raise ValueError(f"unknown rate-limit buckets: {unknown}")
         with self._lock:
             self._org_rate = None if share is None else (float(share), float(window_seconds))
+            self._org_limits = {key: int(value) for key, value in (limits or {}).items()}
             self._org_windows.clear()
 
     def bucket_counts(self) -> dict[str, int]:
@@ -125,6 +136,7 @@ class OktaFaultsMixin:
             return super()._rate(request, count=count)
         share, seconds = self._org_rate
         key, org_limit, category = self._bucket(request)
+        org_limit = self._org_limits.get(key, org_limit)
         ceiling = max(1, math.floor(share * org_limit + 1e-9))
         real_now = time.time()
         windows = []

@@ -7,7 +7,8 @@ uses), faithful to the wire protocol described in /work/shared/reference/zoom-ap
 - ``/v2`` errors are ``{"code": int, "message": str}`` (validation errors: code 300 plus ``errors``); every answer
   carries ``X-RateLimit-Category`` (Light/Medium per endpoint), ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``
   (per-second buckets shared by every endpoint of a category, like Zoom's per-label quotas); a 429 carries
-  ``Retry-After`` as an absolute ISO-8601 UTC time and ``X-RateLimit-Type: QPS``: ``faults.py``.
+  ``Retry-After`` as an absolute ISO-8601 UTC time and ``X-RateLimit-Type: QPS``; per-plan label rates are enforced
+  on request (``enforce_label_rates(PLAN_RATES["pro"])``): ``faults.py``.
 - Pagination: opaque ``next_page_token`` (server-side, valid 15 minutes of the simulator clock, ``""`` at the end;
   an unknown/expired one gives 400 code 300). ``page_size`` above the maximum is clamped: ``paging.py``.
 
@@ -29,8 +30,9 @@ Modules, one job each (the simulator class is composed of one mixin per module):
 """
 
 from .auth import DEFAULT_ZOOM_SCOPES
+from .faults import PLAN_RATES
 from .formats import iso_s, zoom_error, zoom_id
 from .simulator import ZoomSimulator
 from .world import BUILTIN_ROLES
 
-__all__ = ["BUILTIN_ROLES", "DEFAULT_ZOOM_SCOPES", "ZoomSimulator", "iso_s", "zoom_error", "zoom_id"]
+__all__ = ["BUILTIN_ROLES", "DEFAULT_ZOOM_SCOPES", "PLAN_RATES", "ZoomSimulator", "iso_s", "zoom_error", "zoom_id"]

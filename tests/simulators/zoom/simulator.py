@@ -71,6 +71,7 @@ class ZoomSimulator(
         self.other_account_emails: set[str] = set()  # emails holding a Zoom account elsewhere (custCreate -> 1009)
         self._init_auth()
         self._init_paging()
+        self._label_windows: dict[str, list[float]] = {}
         self._init_world(owner_email, owner_first_name, owner_last_name)
         self._build_routes()
 

@@ -2,7 +2,8 @@
 
 Pydantic models live at the boundaries (the event, the settings, the policy, the secret); the adapters turn API
 payloads into these records too. Inside the engine every value is one of these small immutable records, so the
-planner stays a pure function.
+planner stays a pure function. The records a run holds one of per user (Okta and Zoom users, desired users, links,
+operations) use slots: no per-instance dict, about half the memory at 100,000 users.
 """
 
 from __future__ import annotations
@@ -46,21 +47,23 @@ def license_rank(user_type: int) -> int:
 
 
 def fold(text: str) -> str:
-    """How emails, role names and group names compare: trimmed, case-insensitive."""
-    return text.strip().casefold()
+    """How emails, role names and group names compare: trimmed, case-insensitive. A text already folded (the usual
+    email) comes back as the same string, so the planner's many lookups by folded email allocate nothing."""
+    folded = text.strip().casefold()
+    return text if folded == text else folded
 
 
 def same_role(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and fold(a) == fold(b)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OktaGroupRef:
     id: str
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OktaUser:
     """An Okta user as read from Okta: an app user (assigned directly or through a group; `status` is then the
     user's status as the assignment sees it) or a user looked up by id, login or email, assigned or not."""
@@ -81,7 +84,7 @@ class DesiredState(StrEnum):
     ABSENT = "absent"  # deprovision (not assigned any more, or DEPROVISIONED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredUser:
     """What Zoom should hold for one assigned Okta user, after the policy is applied."""
 
@@ -95,7 +98,7 @@ class DesiredUser:
     zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZoomUser:
     """A Zoom user as read from Zoom, with role and group ids already resolved to names."""
 
@@ -112,7 +115,7 @@ class ZoomUser:
     invitation_expired: bool = False  # a pending user whose invitation expired (Zoom code 1120)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """The state table's record that this Okta user owns this Zoom user."""
 
@@ -125,7 +128,7 @@ class Link:
     restore_role: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cursor:
     """Where the incremental sync is in Okta's System Log."""
 
@@ -134,7 +137,7 @@ class Cursor:
     recent_uuids: tuple[str, ...] = ()  # events already handled at the edge, to drop duplicates
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogRead:
     events: tuple[Mapping[str, Any], ...]
     position: str  # the `next` link to follow on the next run
@@ -163,7 +166,7 @@ class Listing[T]:
         object.__setattr__(self, "skipped", tuple(skipped))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HeldRecord:
     """Operations of one user held by a brake (max_deprovisions, max_license_downgrades), kept until they go through."""
 
@@ -174,7 +177,7 @@ class HeldRecord:
     since: str  # ISO-8601 UTC of the first run that held them
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FailureRecord:
     """A user whose operations keep failing for good: retried later, with a growing delay."""
 
@@ -210,14 +213,14 @@ class OpKind(StrEnum):
 OP_KINDS: tuple[OpKind, ...] = tuple(OpKind)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     field: str
     old: object
     new: object
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     op: OpKind
     email: str
@@ -266,7 +269,7 @@ def _jsonable(value: object) -> object:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserPlan:
     """The ordered operations for one user; the applier stops a user's list at its first failure."""
 
@@ -283,7 +286,7 @@ def user_key(okta_id: str | None, email: str) -> str:
     return okta_id or fold(email)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     users: tuple[UserPlan, ...]
     unmanaged: int

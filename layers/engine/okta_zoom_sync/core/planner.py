@@ -7,7 +7,7 @@ email change in Okta changes the email of the same Zoom user and never creates a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from okta_zoom_sync.core.model import (
@@ -64,12 +64,15 @@ def plan(
     managed = 0
 
     wanted = _unique_emails(desired, notes)
-    matches = _match(wanted, actual, links)
-    claimed = {fold(user.email) for user, _ in matches.values() if user is not None}
-    linked = {link.zoom_id: okta_id for okta_id, link in links.items()}
-    # Zoom lists pending users without an id: their link is found by email.
-    linked_by_email = {fold(link.email): okta_id for okta_id, link in links.items()}
+    matches, claimed = _match(wanted, actual, links)
+    # Who owns a Zoom user no desired user claimed, by its id or (pending users have none in Zoom's list) its
+    # email: made only when there is such a user (none in a run where everyone is in sync).
+    owners: tuple[dict[str, str], dict[str, str]] | None = None
 
+    rules = _Rules(
+        managed_roles=frozenset(fold(role) for role in policy.managed_roles),
+        managed_groups=frozenset(fold(group) for group in policy.managed_zoom_groups),
+    )
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
@@ -85,7 +88,7 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
-        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, now)
+        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules)
         if user_plan is not None:
             users.append(user_plan)
 
@@ -97,6 +100,12 @@ def plan(
             if user.role is None and fold(user.email) not in protected:
                 notes.append(f"{user.email}: Zoom did not give this user's role; left alone")
             continue
+        if owners is None:
+            owners = (
+                {link.zoom_id: okta_id for okta_id, link in links.items()},
+                {fold(link.email): okta_id for okta_id, link in links.items()},
+            )
+        linked, linked_by_email = owners
         owner = linked.get(user.zoom_id) if user.zoom_id else linked_by_email.get(fold(user.email))
         if owner is None and email_domain(user.email) not in managed_domains:
             unmanaged += 1
@@ -111,6 +120,14 @@ def plan(
 
 
 _NOT_LINKED = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What every user's plan asks of the policy, folded once per plan rather than once per user."""
+
+    managed_roles: frozenset[str]  # folded role names the role rules give
+    managed_groups: frozenset[str]  # folded Zoom group names the group rules manage
 
 
 def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[DesiredUser]:
@@ -130,19 +147,16 @@ def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[Des
 
 def _match(
     wanted: Sequence[DesiredUser], actual: Sequence[ZoomUser], links: Mapping[str, Link]
-) -> dict[str, tuple[ZoomUser | None, str | None]]:
-    """Each desired user's Zoom user: by link first (for everyone), then by email (adoption).
+) -> tuple[dict[str, tuple[ZoomUser | None, str | None]], set[str]]:
+    """Each desired user's Zoom user: by link first (for everyone), then by email (adoption); and the folded
+    emails of the Zoom users matched.
 
     The second element is None for a link match, the previous owner's Okta id (or _NOT_LINKED) for an
     adoption. A Zoom user linked to an Okta user that is no longer wanted may be adopted by another
-    Okta user with its email (a person who got a new Okta account)."""
+    Okta user with its email (a person who got a new Okta account). The maps adoption needs are made only when
+    a desired user is left without its linked Zoom user (none in a run where everyone is in sync)."""
     by_id = {u.zoom_id: u for u in actual if u.zoom_id}
     pending_by_email = {fold(u.email): u for u in actual if not u.zoom_id}
-    by_email: dict[str, ZoomUser] = {}
-    for zoom_user in actual:
-        by_email.setdefault(fold(zoom_user.email), zoom_user)
-    wanted_ids = {w.okta_id for w in wanted}
-    linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
     claimed: set[str] = set()
     matches: dict[str, tuple[ZoomUser | None, str | None]] = {}
     for want in wanted:
@@ -151,8 +165,17 @@ def _match(
         if user is not None and fold(user.email) not in claimed:
             claimed.add(fold(user.email))
             matches[want.okta_id] = (user, None)
+    del by_id, pending_by_email
+    unmatched = [want for want in wanted if want.okta_id not in matches]
+    if not unmatched:
+        return matches, claimed
+    by_email: dict[str, ZoomUser] = {}
+    for zoom_user in actual:
+        by_email.setdefault(fold(zoom_user.email), zoom_user)
+    wanted_ids = {w.okta_id for w in wanted}
+    linked = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id in wanted_ids}
     stale = {link.zoom_id: okta_id for okta_id, link in links.items() if okta_id not in wanted_ids}
-    for want in wanted:
+    for want in unmatched:
         if want.okta_id in matches:
             continue
         candidate = by_email.get(fold(want.email))
@@ -161,7 +184,7 @@ def _match(
             continue
         claimed.add(fold(candidate.email))
         matches[want.okta_id] = (candidate, stale.get(candidate.zoom_id or "", _NOT_LINKED))
-    return matches
+    return matches, claimed
 
 
 def _order_email_moves(users: list[UserPlan], actual: Sequence[ZoomUser], notes: list[str]) -> list[UserPlan]:
@@ -170,21 +193,25 @@ def _order_email_moves(users: list[UserPlan], actual: Sequence[ZoomUser], notes:
     A user whose new email stays taken (by a Zoom user the sync leaves alone, or in a swap of two
     emails) is not moved: the note says why, and the rest of that user's plan still runs."""
     deleting = [u for u in users if any(op.op is OpKind.DELETE for op in u.operations)]
+    deleting_ids = {id(u) for u in deleting}
     held = {fold(u.email) for u in actual} - {fold(u.email) for u in deleting}
-    ordered = deleting + [u for u in users if _email_target(u) is None and u not in deleting]
+    ordered = deleting + [u for u in users if _email_target(u) is None and id(u) not in deleting_ids]
     waiting = [u for u in users if _email_target(u) is not None]
     progress = True
     while waiting and progress:
+        # One pass in order: a user whose email is free goes now; the others wait for the next pass.
         progress = False
-        for user in list(waiting):
+        still: list[UserPlan] = []
+        for user in waiting:
             target, source = _email_target(user)  # type: ignore[misc]
             if fold(target) in held:
+                still.append(user)
                 continue
             held.discard(fold(source) if source else "")
             held.add(fold(target))
             ordered.append(user)
-            waiting.remove(user)
             progress = True
+        waiting = still
     for user in waiting:
         target, _ = _email_target(user)  # type: ignore[misc]
         notes.append(f"{user.email}: the email {target} is used by another Zoom user; not moved this run")
@@ -209,7 +236,7 @@ def _plan_user(
     previous_owner: str | None,
     link: Link | None,
     policy: Policy,
-    now: datetime,
+    rules: _Rules,
 ) -> UserPlan | None:
     ops: list[Operation] = []
 
@@ -253,7 +280,7 @@ def _plan_user(
         return _user_plan(have, want.okta_id, ops)
 
     # Desired ACTIVE.
-    managed_roles = {fold(role) for role in policy.managed_roles}
+    managed_roles = rules.managed_roles
     restore = link.restore_role if link is not None else None
     decided = want.role is not None and (not same_role(want.role, MEMBER_ROLE) or fold(restore or "") in managed_roles)
     if restore is not None and decided:
@@ -287,13 +314,13 @@ def _plan_user(
         and (not same_role(want.role, MEMBER_ROLE) or fold(current_role) in managed_roles)
     ):
         op(OpKind.ROLE, Change("role", current_role, want.role))
-    have_groups = {fold(g): g for g in have.groups}
-    want_groups = {fold(g): g for g in want.zoom_groups}
-    for key in sorted(want_groups.keys() - have_groups.keys()):
-        op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
-    managed_groups = {fold(g) for g in policy.managed_zoom_groups}
-    for key in sorted((have_groups.keys() & managed_groups) - want_groups.keys()):
-        op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
+    if have.groups or want.zoom_groups:
+        have_groups = {fold(g): g for g in have.groups}
+        want_groups = {fold(g): g for g in want.zoom_groups}
+        for key in sorted(want_groups.keys() - have_groups.keys()):
+            op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
+        for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
+            op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
     return _user_plan(have, want.okta_id, ops)
 
 

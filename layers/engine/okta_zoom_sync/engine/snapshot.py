@@ -132,18 +132,15 @@ class SnapshotReader:
         if not assignments.complete:
             incomplete.append(assignments.reason or "Okta's list of app users is incomplete")
         notes = [f"skipped an Okta app user: {note}" for note in assignments.skipped]
-        with_groups = self.rule_groups.attach(list(assignments.items))
+        # The desired users are made before Zoom is read, and the Okta records let go: at 100,000 users a run never
+        # holds both (the same reads, in the same order).
+        desired = desired_users(self.rule_groups.attach(list(assignments.items)), self.policy)
+        del assignments
         actual = self.zoom.list_users()
         if not actual.complete:
             incomplete.append(actual.reason or "Zoom's user list is incomplete")
         links = self.links.load_links()
-        return Snapshot(
-            desired_users(with_groups, self.policy),
-            list(actual.items),
-            links,
-            incomplete=tuple(incomplete),
-            notes=tuple(notes),
-        )
+        return Snapshot(desired, actual.items, links, incomplete=tuple(incomplete), notes=tuple(notes))
 
     def read_users(self, refs: Iterable[str], *, explicit: bool) -> Snapshot:
         """Read just these users (an email or an Okta id each) from Okta, the links and Zoom.
