@@ -42,6 +42,9 @@ CONTRACT_ENV = {
     "SYNC_POLICY_PATH",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"}
+# The speed settings (boundary/settings.py), each from a parameter of its own.
+SPEED_ENV = {"ZOOM_PLAN": "ZoomPlan", "ZOOM_RATE_LIMITS": "ZoomRateLimits", "OKTA_RATE_SHARE": "OktaRateShare",
+             "APPLY_WORKERS": "ApplyWorkers"}  # fmt: skip
 
 NAMESPACE = "OktaZoomSync"
 SERVICE = "okta-zoom-sync"
@@ -190,7 +193,7 @@ def test_engine_layer_wiring(template: dict[str, Any]) -> None:
 
 def test_environment_variables_are_the_contract(template: dict[str, Any]) -> None:
     variables = the_function(template)["Environment"]["Variables"]
-    assert set(variables) == CONTRACT_ENV | POWERTOOLS_ENV
+    assert set(variables) == CONTRACT_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
     assert variables["STATE_TABLE_NAME"] == {"Ref": "StateTable"}
     assert variables["OKTA_ORG_URL"] == {"Ref": "OktaOrgUrl"}
     assert variables["OKTA_APP_ID"] == {"Ref": "OktaAppId"}
@@ -200,6 +203,8 @@ def test_environment_variables_are_the_contract(template: dict[str, Any]) -> Non
     assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
     assert variables["POWERTOOLS_LOG_LEVEL"] == variables["LOG_LEVEL"] == {"Ref": "LogLevel"}
+    for name, parameter in SPEED_ENV.items():
+        assert variables[name] == {"Ref": parameter}
 
 
 def test_sync_policy_path_is_set_only_when_given(template: dict[str, Any]) -> None:
@@ -209,7 +214,7 @@ def test_sync_policy_path_is_set_only_when_given(template: dict[str, Any]) -> No
 
     default_env = resolved_env()
     assert "SYNC_POLICY_PATH" not in default_env
-    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POWERTOOLS_ENV
+    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POWERTOOLS_ENV | set(SPEED_ENV)
     assert default_env["ZOOM_API_URL"] == "https://api.zoom.us/v2"
     assert default_env["ZOOM_TOKEN_URL"] == "https://zoom.us/oauth/token"
     assert default_env["STATE_TABLE_NAME"] == "<ref:StateTable>"

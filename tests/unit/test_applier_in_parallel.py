@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from okta_zoom_sync.core.model import Change, Link, Operation, OpKind, Plan, UserPlan
+from okta_zoom_sync.core.ordering import dependencies
 from okta_zoom_sync.core.outcome import Outcome
-from okta_zoom_sync.engine.executor import Applier, dependencies
+from okta_zoom_sync.engine.executor import Applier
 from okta_zoom_sync.errors import AuthError, EmailTakenError, PermanentError, StateError
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -185,6 +185,22 @@ def test_zoom_plan_setting() -> None:
             Settings.from_environ({**base, "STATE_TABLE_NAME": "t", name: bad})
 
 
+def test_raised_zoom_limits_override_the_plans_rates_for_the_labels_named() -> None:
+    # Given an account whose Light and Medium limits Zoom raised above the plan's
+    base = {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_APP_ID": "0oa1", "CREDENTIALS_SECRET_ID": "s"}
+    settings = Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_RATE_LIMITS": "Light=400, medium=200"})
+    assert settings.zoom_rate_limits == {"light": 400, "medium": 200}
+    # When the limiter is built with them
+    limiter = ZoomRateLimiter("business", limits=settings.zoom_rate_limits)
+    # Then those labels run at the raised rates, and Heavy keeps the plan's
+    assert limiter.limits == {LIGHT: 400, MEDIUM: 200, HEAVY: PLAN_LIMITS[ZoomPlan.BUSINESS][HEAVY]}
+    assert (limiter.buckets[LIGHT].rate, limiter.buckets[LIGHT].burst) == bucket_shape(400)
+    # and a value that is not label=number names the variable
+    for bad in ("light", "huge=3", "light=0", "light=fast"):
+        with pytest.raises(ConfigurationError, match="ZOOM_RATE_LIMITS"):
+            Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_RATE_LIMITS": bad})
+
+
 # -- Okta ------------------------------------------------------------------------------------------------------
 
 

@@ -44,7 +44,9 @@ def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy 
         credentials.zoom_client_id,
         credentials.zoom_client_secret.get_secret_value(),
         retry=retry,
-        limiter=ZoomRateLimiter(settings.zoom_plan, clock=policy.clock, sleep=policy.sleep),
+        limiter=ZoomRateLimiter(
+            settings.zoom_plan, limits=settings.zoom_rate_limits, clock=policy.clock, sleep=policy.sleep
+        ),
         pool_size=settings.apply_workers,
     )
 

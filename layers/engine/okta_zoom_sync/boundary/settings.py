@@ -27,6 +27,7 @@ SETTINGS_VARIABLES = (
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
     "APPLY_WORKERS",
+    "ZOOM_RATE_LIMITS",
 )
 # Optional tuning: empty means the default.
 OPTIONAL_VARIABLES = (
@@ -36,7 +37,9 @@ OPTIONAL_VARIABLES = (
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
     "APPLY_WORKERS",
+    "ZOOM_RATE_LIMITS",
 )
+RATE_LABELS = ("light", "medium", "heavy")
 
 
 class Settings(BaseModel):
@@ -56,6 +59,23 @@ class Settings(BaseModel):
     okta_rate_share: float = Field(alias="OKTA_RATE_SHARE", default=0.5, gt=0, le=1)
     # Users applied in parallel (each user's operations stay in order); 1 applies them one after another.
     apply_workers: int = Field(alias="APPLY_WORKERS", default=8, ge=1, le=32)
+    # Requests per second of some labels, for an account whose limits Zoom raised above its plan's
+    # (e.g. "light=400,medium=200"); the labels not named keep the plan's rate.
+    zoom_rate_limits: dict[str, int] = Field(alias="ZOOM_RATE_LIMITS", default_factory=dict)
+
+    @field_validator("zoom_rate_limits", mode="before")
+    @classmethod
+    def _zoom_rate_limits(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        limits: dict[str, int] = {}
+        for item in value.split(","):
+            label, _, number = item.partition("=")
+            label = label.strip().lower()
+            if label not in RATE_LABELS or not number.strip().isdigit() or int(number) < 1:
+                raise ValueError(f"must be label=requests per second, comma-separated ({', '.join(RATE_LABELS)})")
+            limits[label] = int(number)
+        return limits
 
     @field_validator("zoom_plan", mode="before")
     @classmethod

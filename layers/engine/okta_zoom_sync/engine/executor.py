@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from okta_zoom_sync.core.model import (
-    LICENSE_TYPES,
     MEMBER_ROLE,
     RESTORE_ROLE,
     Link,
@@ -17,12 +16,13 @@ from okta_zoom_sync.core.model import (
     Plan,
     UserPlan,
     ZoomStatus,
-    fold,
     same_role,
 )
+from okta_zoom_sync.core.ordering import dependencies
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
 from okta_zoom_sync.core.planner import may_take_over
 from okta_zoom_sync.core.ports import LinkBatchWriter, LinkWriter, ZoomReader, ZoomWriter
+from okta_zoom_sync.engine.link_buffer import LinkBuffer
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -36,63 +36,8 @@ from okta_zoom_sync.errors import (
 )
 from okta_zoom_sync.observability import logger
 
-LICENSED_TYPE = LICENSE_TYPES["licensed"]  # Zoom's paid seat
 # Errors after which no further operation can succeed: the run stops and fails, naming the cause.
 FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
-LINK_BATCH = 25  # links buffered before a flush (DynamoDB BatchWriteItem takes 25 at a time)
-
-
-class LinkBuffer:
-    """Write-behind links: the Applier records a link right after its Zoom write here, and the buffer writes them in
-    batches (`flush`), before the Applier returns. Thread-safe. The last write of an Okta id wins (a put or a
-    delete), so a batch never names an id twice.
-
-    A link lost with the buffer (the function killed between the Zoom write and the flush) costs no duplicate: the
-    next run finds the Zoom user unlinked at the Okta user's address and adopts it."""
-
-    def __init__(self, store: LinkBatchWriter, size: int = LINK_BATCH) -> None:
-        self.store = store
-        self.size = size
-        self._lock = threading.Lock()
-        self._pending: dict[str, tuple[Link | None, list[Operation]]] = {}
-
-    def put(self, link: Link, op: Operation) -> None:
-        self._record(link.okta_id, link, op)
-
-    def delete(self, okta_id: str, op: Operation) -> None:
-        self._record(okta_id, None, op)
-
-    def _record(self, okta_id: str, link: Link | None, op: Operation) -> None:
-        with self._lock:
-            _, ops = self._pending.pop(okta_id, (None, []))
-            self._pending[okta_id] = (link, [*ops, op])
-
-    def full(self) -> bool:
-        with self._lock:
-            return len(self._pending) >= self.size
-
-    def owner(self, zoom_id: str) -> tuple[bool, str | None]:
-        """(known, Okta id) of a link written this run and not flushed yet that holds `zoom_id`."""
-        with self._lock:
-            for okta_id, (link, _) in self._pending.items():
-                if link is not None and link.zoom_id == zoom_id:
-                    return True, okta_id
-        return False, None
-
-    def flush(self) -> list[tuple[Operation, StateError]]:
-        """Write what is buffered; the operations whose links could not be written, with the error."""
-        with self._lock:
-            pending, self._pending = self._pending, {}
-        if not pending:
-            return []
-        puts = [link for link, _ in pending.values() if link is not None]
-        deletes = [okta_id for okta_id, (link, _) in pending.items() if link is None]
-        try:
-            self.store.write_links(puts, deletes)
-        except StateError as exc:
-            logger.warning("link batch failed", extra={"links": len(pending), "error": exc.message})
-            return [(op, exc) for _, ops in pending.values() for op in ops]
-        return []
 
 
 class Executor:
@@ -402,69 +347,6 @@ class Applier(Executor):
             self._buffer.delete(okta_id, op)
         else:
             self.links.delete_link(okta_id)
-
-
-def dependencies(users: Sequence[UserPlan]) -> list[list[int]]:
-    """For each user, the earlier users (plan indexes) it must wait for when users are applied in parallel: the plan's
-    order matters between users in two ways, and only there.
-
-    - An address: a create or an email move onto an address waits for the earlier users that free it (a move away
-      from it, a deletion of its holder); the planner put those first.
-    - Paid seats: an operation that takes a paid license (a create or a change to Licensed, a reactivation) waits for
-      the earlier users that take or give back one, so who gets the last seats is decided by the plan, as it is one
-      user at a time, never by the threads' timing."""
-    freed_by: dict[str, list[int]] = {}
-    seat_users: list[int] = []  # since the last user that takes a seat, that one included
-    out: list[list[int]] = []
-    for index, user in enumerate(users):
-        waits: list[int] = []
-        target = _target(user)
-        if target is not None:
-            waits.extend(freed_by.get(target, ()))
-        takes, touches = _seats(user)
-        if takes:
-            waits.extend(seat_users)
-            seat_users = [index]
-        elif touches:
-            seat_users.append(index)
-        for address in _frees(user):
-            freed_by.setdefault(address, []).append(index)
-        out.append(sorted(set(waits)))
-    return out
-
-
-def _target(user: UserPlan) -> str | None:
-    for op in user.operations:
-        if op.op in (OpKind.CREATE, OpKind.EMAIL) and not op.held:
-            return fold(str(op.new_value("email")))
-    return None
-
-
-def _frees(user: UserPlan) -> set[str]:
-    freed: set[str] = set()
-    for op in user.operations:
-        if op.op is OpKind.DELETE:
-            freed |= {fold(op.email), fold(user.email)}
-        elif op.op is OpKind.EMAIL:
-            freed |= {fold(str(c.old)) for c in op.changes if c.field == "email" and c.old}
-    return freed
-
-
-def _seats(user: UserPlan) -> tuple[bool, bool]:
-    """(takes a paid seat, takes or gives back one)."""
-    takes = touches = False
-    for op in user.operations:
-        if op.held:
-            continue
-        if op.op in (OpKind.CREATE, OpKind.LICENSE):
-            paid = str(op.new_value("type")) == str(LICENSED_TYPE)
-            takes = takes or paid
-            touches = touches or paid or op.op is OpKind.LICENSE
-        elif op.op is OpKind.REACTIVATE:
-            takes = touches = True
-        elif op.op in (OpKind.DEACTIVATE, OpKind.DELETE):
-            touches = True
-    return takes, touches
 
 
 def _link_lost(result: OperationResult, exc: StateError) -> OperationResult:
