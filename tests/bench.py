@@ -9,7 +9,7 @@ bench/scaling.svg are rewritten; see tests/bench_report.py for the lower-bound f
               lower bound and the latency bound at the concurrency the run achieved (the simulators' most requests
               in flight at once).
   projection  the same at 250 ms latency and Business+ rates (Light 80/s, Medium 60/s) for two small N
-              (--projection-sizes, default 30,60): wall = a + b * N fitted on them, projected to 10,000 users, and
+              (--projection-sizes, default 200,400): wall = a + b * N fitted on them, projected to 10,000 users, and
               never below the rate bound at 10,000.
   planner     the planner alone (desired users, then the plan) on 100,000 users already in sync: CPU seconds.
   steady      an organisation of --users (2000) already in sync: a full run, no-change incremental runs, ten
@@ -385,7 +385,7 @@ def main() -> int:
     parser.add_argument("--memory", action="store_true", help="steady: trace the Python heap's peak (slower)")
     parser.add_argument("--sizes", default="1000,2000", help="initial: users, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=15.0)
-    parser.add_argument("--projection-sizes", default="30,60")
+    parser.add_argument("--projection-sizes", default="200,400")
     parser.add_argument(
         "--env",
         action="append",

@@ -20,9 +20,11 @@ from okta_zoom_sync.adapters.zoom.limits import (
     ZoomRateLimiter,
     bucket_shape,
     label_of,
+    workers_for,
 )
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.errors import ConfigurationError
+from okta_zoom_sync.wiring import apply_workers
 
 
 class FakeClock:
@@ -173,14 +175,14 @@ def test_zoom_buckets_stay_within_each_second(plan: ZoomPlan) -> None:
 def test_zoom_plan_setting() -> None:
     base = {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_APP_ID": "0oa1", "CREDENTIALS_SECRET_ID": "s"}
     settings = Settings.from_environ({**base, "STATE_TABLE_NAME": "t"})
-    assert (settings.zoom_plan, settings.okta_rate_share, settings.apply_workers) == ("pro", 0.5, 8)
+    assert (settings.zoom_plan, settings.okta_rate_share, settings.apply_workers) == ("pro", 0.5, 0)
     tuned = Settings.from_environ(
         {**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": " Business ", "OKTA_RATE_SHARE": "0.25", "APPLY_WORKERS": "1"}
     )
     assert (tuned.zoom_plan, tuned.okta_rate_share, tuned.apply_workers) == ("business", 0.25, 1)
     empty = Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_PLAN": "", "APPLY_WORKERS": " "})
-    assert (empty.zoom_plan, empty.apply_workers) == ("pro", 8)
-    for name, bad in (("ZOOM_PLAN", "enterprise"), ("OKTA_RATE_SHARE", "0"), ("APPLY_WORKERS", "0")):
+    assert (empty.zoom_plan, empty.apply_workers) == ("pro", 0)
+    for name, bad in (("ZOOM_PLAN", "enterprise"), ("OKTA_RATE_SHARE", "0"), ("APPLY_WORKERS", "-1")):
         with pytest.raises(ConfigurationError, match=name):
             Settings.from_environ({**base, "STATE_TABLE_NAME": "t", name: bad})
 
@@ -199,6 +201,20 @@ def test_raised_zoom_limits_override_the_plans_rates_for_the_labels_named() -> N
     for bad in ("light", "huge=3", "light=0", "light=fast"):
         with pytest.raises(ConfigurationError, match="ZOOM_RATE_LIMITS"):
             Settings.from_environ({**base, "STATE_TABLE_NAME": "t", "ZOOM_RATE_LIMITS": bad})
+
+
+def test_users_applied_at_once_follow_the_plans_light_rate_unless_set() -> None:
+    # Given the default setting (0), the workers keep the Light label busy at a typical latency
+    base = {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_APP_ID": "0oa1", "CREDENTIALS_SECRET_ID": "s"}
+
+    def workers(**env: str) -> int:
+        return apply_workers(Settings.from_environ({**base, "STATE_TABLE_NAME": "t", **env}))
+
+    assert (workers(ZOOM_PLAN="free"), workers(), workers(ZOOM_PLAN="business")) == (2, 9, 24)
+    assert workers(ZOOM_PLAN="business", ZOOM_RATE_LIMITS="light=400") == 32  # raised limits: at most 32
+    # and a value set by the operator wins
+    assert workers(ZOOM_PLAN="business", APPLY_WORKERS="1") == 1
+    assert workers_for(30) == 9 and workers_for(1) == 1
 
 
 # -- Okta ------------------------------------------------------------------------------------------------------

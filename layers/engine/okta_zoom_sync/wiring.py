@@ -8,7 +8,7 @@ from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
 from okta_zoom_sync.adapters.okta.client import OktaClient, okta_bucket
 from okta_zoom_sync.adapters.okta.limits import OktaRateLimiter
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
-from okta_zoom_sync.adapters.zoom.limits import ZoomRateLimiter
+from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, workers_for
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.policy import Policy
@@ -37,6 +37,9 @@ def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy 
 
 def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> ZoomClient:
     policy = retry or RetryPolicy()
+    limiter = ZoomRateLimiter(
+        settings.zoom_plan, limits=settings.zoom_rate_limits, clock=policy.clock, sleep=policy.sleep
+    )
     return ZoomClient(
         settings.zoom_api_url,
         settings.zoom_token_url,
@@ -44,11 +47,15 @@ def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy 
         credentials.zoom_client_id,
         credentials.zoom_client_secret.get_secret_value(),
         retry=retry,
-        limiter=ZoomRateLimiter(
-            settings.zoom_plan, limits=settings.zoom_rate_limits, clock=policy.clock, sleep=policy.sleep
-        ),
-        pool_size=settings.apply_workers,
+        limiter=limiter,
+        pool_size=apply_workers(settings),
     )
+
+
+def apply_workers(settings: Settings) -> int:
+    """Users applied at once: the setting, or (0) as many as keep the plan's Light label busy."""
+    light = ZoomRateLimiter(settings.zoom_plan, limits=settings.zoom_rate_limits).limits[LIGHT]
+    return settings.apply_workers or workers_for(light)
 
 
 def build_state(settings: Settings) -> DynamoStateStore:
@@ -71,7 +78,7 @@ def build_engine(
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
     else:
-        executor = Applier(zoom, zoom, store, clock=utc_now, workers=settings.apply_workers, batch=store)
+        executor = Applier(zoom, zoom, store, clock=utc_now, workers=apply_workers(settings), batch=store)
         state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(
         okta=okta,

@@ -58,7 +58,8 @@ class Settings(BaseModel):
     # The share of each Okta rate-limit bucket the sync may use: the org's limits are shared with every integration.
     okta_rate_share: float = Field(alias="OKTA_RATE_SHARE", default=0.5, gt=0, le=1)
     # Users applied in parallel (each user's operations stay in order); 1 applies them one after another.
-    apply_workers: int = Field(alias="APPLY_WORKERS", default=8, ge=1, le=32)
+    # 0 (the default): as many as keep the plan's Light rate busy at a typical latency (Pro 9, Business+ 24).
+    apply_workers: int = Field(alias="APPLY_WORKERS", default=0, ge=0, le=32)
     # Requests per second of some labels, for an account whose limits Zoom raised above its plan's
     # (e.g. "light=400,medium=200"); the labels not named keep the plan's rate.
     zoom_rate_limits: dict[str, int] = Field(alias="ZOOM_RATE_LIMITS", default_factory=dict)

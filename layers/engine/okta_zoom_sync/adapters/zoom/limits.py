@@ -70,6 +70,18 @@ def bucket_shape(per_second: float) -> tuple[float, float]:
     return max(per_second - burst, per_second / 2), burst
 
 
+# A Zoom write takes about this long from here (the round trip of a typical request): the requests to keep in
+# flight so that the Light label's rate, not the latency, sets the pace.
+TYPICAL_LATENCY_S = 0.3
+MAX_WORKERS = 32
+
+
+def workers_for(light_per_second: int) -> int:
+    """Users to apply at once on an account whose Light label allows `light_per_second`: Pro (30/s) 9, Business+
+    (80/s) 24, Free (4/s) 2; at most 32."""
+    return max(1, min(MAX_WORKERS, math.ceil(light_per_second * TYPICAL_LATENCY_S)))
+
+
 class ZoomRateLimiter:
     """One token bucket per label, at the plan's rates; a 429 pauses the label's bucket for every thread."""
 
