@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -128,3 +128,19 @@ class HookSettings(BaseModel):
             return cls.model_validate(dict(os.environ if environ is None else environ))
         except ValidationError as exc:
             raise ConfigurationError(describe_validation_error("environment", exc, by_alias=True)) from None
+
+
+_cache: dict[tuple[object, ...], object] = {}
+
+
+def once_per_cold_start[S](read: Callable[[], S], variables: Sequence[str]) -> S | ConfigurationError:
+    """`read()` (a settings class's `from_environ`), once per cold start; a wrong setting is returned as the error,
+    for the invocation to report. Keyed on the variables' values, so a process whose environment changes (a test)
+    reads again."""
+    key = (read, *(os.environ.get(name) for name in variables))
+    if key not in _cache:
+        try:
+            _cache[key] = read()
+        except ConfigurationError as exc:
+            _cache[key] = exc
+    return _cache[key]  # type: ignore[return-value]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from okta_zoom_sync.boundary.hook_request import (
     parse_function_url_event,
 )
 from okta_zoom_sync.boundary.secrets import read_shared_secret
-from okta_zoom_sync.boundary.settings import HOOK_SETTINGS_VARIABLES, HookSettings
+from okta_zoom_sync.boundary.settings import HOOK_SETTINGS_VARIABLES, HookSettings, once_per_cold_start
 from okta_zoom_sync.core.ports import MessageQueue
 from okta_zoom_sync.core.system_log import concerns, trimmed
 from okta_zoom_sync.errors import ConfigurationError, InvalidEventError, SyncError
@@ -57,18 +56,9 @@ def parse_request(event: object) -> HookRequest | InvalidEventError:
         return exc
 
 
-_settings: dict[tuple[str | None, ...], HookSettings | ConfigurationError] = {}
-
-
 def load_settings() -> HookSettings | ConfigurationError:
     """The hook's settings, once per cold start (keyed on the variables' values, so a test may change them)."""
-    key = tuple(os.environ.get(name) for name in HOOK_SETTINGS_VARIABLES)
-    if key not in _settings:
-        try:
-            _settings[key] = HookSettings.from_environ()
-        except ConfigurationError as exc:
-            _settings[key] = exc
-    return _settings[key]
+    return once_per_cold_start(HookSettings.from_environ, HOOK_SETTINGS_VARIABLES)
 
 
 def run(

@@ -13,7 +13,6 @@ if it changed.
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from typing import Any
 from okta_zoom_sync.boundary.policy_file import load_policy
 from okta_zoom_sync.boundary.request import Mode, QueueBatch, SyncEvent, parse_event
 from okta_zoom_sync.boundary.secrets import Credentials, SecretsManagerCredentials
-from okta_zoom_sync.boundary.settings import SETTINGS_VARIABLES, Settings
+from okta_zoom_sync.boundary.settings import SETTINGS_VARIABLES, Settings, once_per_cold_start
 from okta_zoom_sync.core.report import RunReport, RunStatus
 from okta_zoom_sync.core.system_log import named_users
 from okta_zoom_sync.engine.budget import TimeBudget
@@ -55,21 +54,12 @@ def parse_request(event: object) -> SyncEvent | QueueBatch:
     return parse_event(event)
 
 
-_settings: dict[tuple[str | None, ...], Settings | ConfigurationError] = {}
-
-
 def load_settings() -> Settings | ConfigurationError:
     """The function's settings, read from the environment once per cold start.
 
     A wrong setting is returned as the error, for the run to report (the invocation still answers). The
     cache is keyed on the variables' values, so a process whose environment changes (a test) reads again."""
-    key = tuple(os.environ.get(name) for name in SETTINGS_VARIABLES)
-    if key not in _settings:
-        try:
-            _settings[key] = Settings.from_environ()
-        except ConfigurationError as exc:
-            _settings[key] = exc
-    return _settings[key]
+    return once_per_cold_start(Settings.from_environ, SETTINGS_VARIABLES)
 
 
 def run(request: SyncEvent | QueueBatch, settings: Settings | ConfigurationError, invocation: Invocation) -> RunReport:
