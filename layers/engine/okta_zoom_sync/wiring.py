@@ -8,7 +8,7 @@ from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
 from okta_zoom_sync.adapters.okta.client import OktaClient, okta_bucket
 from okta_zoom_sync.adapters.okta.limits import OktaRateLimiter
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
-from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, workers_for
+from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, plan_limits, workers_for
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.policy import Policy
@@ -54,8 +54,7 @@ def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy 
 
 def apply_workers(settings: Settings) -> int:
     """Users applied at once: the setting, or (0) as many as keep the plan's Light label busy."""
-    light = ZoomRateLimiter(settings.zoom_plan, limits=settings.zoom_rate_limits).limits[LIGHT]
-    return settings.apply_workers or workers_for(light)
+    return settings.apply_workers or workers_for(plan_limits(settings.zoom_plan, settings.zoom_rate_limits)[LIGHT])
 
 
 def build_state(settings: Settings) -> DynamoStateStore:

@@ -76,6 +76,12 @@ TYPICAL_LATENCY_S = 0.3
 MAX_WORKERS = 32
 
 
+def plan_limits(plan: ZoomPlan | str, raised: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Requests per second of each label: the plan's, except the labels (any case) Zoom raised for the account."""
+    by_label = {label.lower(): rate for label, rate in (raised or {}).items()}
+    return {label: by_label.get(label.lower(), rate) for label, rate in PLAN_LIMITS[ZoomPlan(plan)].items()}
+
+
 def workers_for(light_per_second: int) -> int:
     """Users to apply at once on an account whose Light label allows `light_per_second`: Pro (30/s) 9, Business+
     (80/s) 24, Free (4/s) 2; at most 32."""
@@ -94,9 +100,7 @@ class ZoomRateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.plan = ZoomPlan(plan)
-        # `limits`: requests per second of some labels (any case), where Zoom raised the account's limits.
-        raised = {label.lower(): rate for label, rate in (limits or {}).items()}
-        self.limits = {label: raised.get(label.lower(), rate) for label, rate in PLAN_LIMITS[self.plan].items()}
+        self.limits = plan_limits(self.plan, limits)
         self.buckets = {
             label: TokenBucket(*bucket_shape(limit), name=label, clock=clock, sleep=sleep)
             for label, limit in self.limits.items()
