@@ -1,4 +1,4 @@
-"""The token buckets and the vendors' limiters, on a fake clock: no real waiting."""
+"""The token buckets, the sliding windows and the vendors' limiters, on a fake clock: no real waiting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import time
 
 import pytest
 import requests
-from okta_zoom_sync.adapters.http.limiter import TokenBucket
+from hypothesis import given
+from hypothesis import strategies as st
+from okta_zoom_sync.adapters.http.limiter import SlidingWindow, TokenBucket
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.okta.client import okta_bucket
 from okta_zoom_sync.adapters.okta.limits import OktaRateLimiter
@@ -16,9 +18,9 @@ from okta_zoom_sync.adapters.zoom.limits import (
     LIGHT,
     MEDIUM,
     PLAN_LIMITS,
+    WINDOW_S,
     ZoomPlan,
     ZoomRateLimiter,
-    bucket_shape,
     label_of,
     workers_for,
 )
@@ -159,14 +161,92 @@ def test_zoom_labels(method: str, path: str, label: str) -> None:
     assert label_of(method, path) == label
 
 
+def starts_in_any_window(starts: list[float], window: float) -> int:
+    """The most starts within any half-open interval of `window` seconds (one that opens at a start)."""
+    return max(sum(1 for t in starts if first <= t < first + window) for first in starts)
+
+
+def test_a_sliding_window_lets_the_whole_quota_go_at_once_then_waits_for_the_window() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(3, 1.0, clock=clock, sleep=clock.sleep)
+    assert [window.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert window.acquire() == pytest.approx(1.0)  # the first start has left the window
+    assert [window.acquire() for _ in range(2)] == [0.0, 0.0]
+    assert window.acquire() == pytest.approx(1.0)
+
+
+@given(
+    limit=st.integers(1, 20),
+    gaps=st.lists(st.floats(0, 0.6, allow_nan=False), min_size=1, max_size=120),
+    penalties=st.dictionaries(st.integers(0, 119), st.floats(0.01, 2.0, allow_nan=False), max_size=4),
+)
+def test_a_sliding_window_never_lets_more_than_its_limit_start_in_any_window(
+    limit: int, gaps: list[float], penalties: dict[int, float]
+) -> None:
+    # Given callers arriving at any times, and 429 penalties at any of them
+    clock = FakeClock()
+    window = SlidingWindow(limit, 1.0, clock=clock, sleep=clock.sleep)
+    starts = []
+    for i, gap in enumerate(gaps):
+        clock.now += gap
+        if i in penalties:
+            window.penalise(penalties[i])
+        # When each takes its turn (the fake clock moves by what it sleeps: its start is the clock after acquire)
+        window.acquire()
+        starts.append(clock())
+    # Then no one-second interval holds more than `limit` starts
+    assert starts_in_any_window(starts, 1.0) <= limit
+
+
+def test_a_penalty_moves_reserved_starts_and_reaches_waiting_callers() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(2, 1.0, clock=clock, sleep=clock.sleep)
+    window.acquire(), window.acquire()
+    original_sleep = clock.sleep
+
+    def sleep_then_penalty(seconds: float) -> None:
+        original_sleep(seconds)
+        if len(clock.slept) == 1:
+            window.penalise(3.0)  # a 429 while the third caller waits for its turn
+
+    window.sleep = sleep_then_penalty
+    assert window.acquire() == pytest.approx(4.0)  # its second, then the three-second pause
+    assert window.acquire(max_wait=0.5) == 0.0  # a turn further away than the time left is not slept
+    with pytest.raises(ValueError):
+        SlidingWindow(0)
+
+
+def test_a_429_halves_the_window_and_quiet_windows_give_it_back() -> None:
+    # Given a window of 20 a second that got a 429 (the account's other apps use part of the quota)
+    clock = FakeClock()
+    window = SlidingWindow(20, 1.0, clock=clock, sleep=clock.sleep)
+    window.penalise(0.5)
+    assert window.allowed() == 10
+    # When the callers come back after the pause
+    starts = []
+    for _ in range(30):
+        window.acquire()
+        starts.append(clock())
+    # Then at most 10 start in any second at first, and each quiet second gives back a tenth of the limit (2)
+    assert starts[0] == pytest.approx(1000.5)
+    assert starts_in_any_window(starts[:10], 1.0) == 10 and starts[10] == pytest.approx(1001.5)
+    assert window.allowed() == 14  # two quiet seconds since the cut
+    clock.now += 100
+    assert window.allowed() == 20  # never above the limit
+    # and a burst of 429s brings it down fast, never below one
+    for _ in range(6):
+        window.penalise(0.1)
+    assert window.allowed() == 1
+
+
 @pytest.mark.parametrize("plan", list(ZoomPlan))
-def test_zoom_buckets_stay_within_each_second(plan: ZoomPlan) -> None:
+def test_zoom_windows_hold_each_labels_quota_per_second(plan: ZoomPlan) -> None:
     limiter = ZoomRateLimiter(plan)
     for label, per_second in PLAN_LIMITS[plan].items():
-        shape = limiter.buckets[label]
-        assert (shape.rate, shape.burst) == bucket_shape(per_second)
-        # In any one second: the burst plus a second's refill, never above the label's limit (but for 1/s, 1.5).
-        assert shape.burst + shape.rate <= max(per_second, 1.5)
+        window = limiter.buckets[label]
+        # The label's whole quota in a window a little longer than a second (the margin for arrival jitter)
+        assert (window.limit, window.window) == (per_second, WINDOW_S)
+        assert 1.0 < WINDOW_S <= 1.1
     assert limiter.bucket("POST", "/users") is limiter.buckets[LIGHT]
     assert limiter.bucket("GET", "/users") is limiter.buckets[MEDIUM]
     assert set(limiter.buckets) == {LIGHT, MEDIUM, HEAVY}
@@ -196,7 +276,7 @@ def test_raised_zoom_limits_override_the_plans_rates_for_the_labels_named() -> N
     limiter = ZoomRateLimiter("business", limits=settings.zoom_rate_limits)
     # Then those labels run at the raised rates, and Heavy keeps the plan's
     assert limiter.limits == {LIGHT: 400, MEDIUM: 200, HEAVY: PLAN_LIMITS[ZoomPlan.BUSINESS][HEAVY]}
-    assert (limiter.buckets[LIGHT].rate, limiter.buckets[LIGHT].burst) == bucket_shape(400)
+    assert limiter.buckets[LIGHT].limit == 400
     # and a value that is not label=number names the variable
     for bad in ("light", "huge=3", "light=0", "light=fast"):
         with pytest.raises(ConfigurationError, match="ZOOM_RATE_LIMITS"):

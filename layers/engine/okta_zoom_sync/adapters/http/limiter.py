@@ -1,7 +1,11 @@
-"""Client-side rate limiting, shared by every thread of a run: token buckets and the limiter that picks one per request.
+"""Client-side rate limiting, shared by every thread of a run: gates (token buckets, sliding windows) and the
+limiter that picks one per request.
 
-`TokenBucket` is thread-safe: `acquire()` takes a token (blocking until one is there), `penalise(seconds)` stops
-every caller of the bucket for that long (a 429 slows the bucket for everyone, not just the thread that got it).
+Both gates are thread-safe: `acquire()` lets a request go (blocking until it may), `penalise(seconds)` stops every
+caller of the gate for that long (a 429 slows the gate for everyone, not just the thread that got it).
+`TokenBucket` paces a rate learnt over a long window (Okta's per-minute limits); `SlidingWindow` lets at most N
+requests start in any window of a second (Zoom's "N requests per second"), so a burst uses the whole second's
+quota at once instead of trickling at a rate below it.
 A `RateLimiter` names the bucket of each request and learns from each answer; the vendors' limiters live with
 their clients (`adapters/zoom/limits.py`, `adapters/okta/limits.py`). Nothing here sends a request.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -104,10 +109,108 @@ class TokenBucket:
         return f"TokenBucket({self.name!r}, rate={self._rate:g}/s, burst={self._burst:g})"
 
 
-class RateLimiter(Protocol):
-    """Which bucket a request goes through, and what its answer teaches (an API's limiter; see the vendors')."""
+class SlidingWindow:
+    """At most `limit` requests start in any `window` seconds. Each caller reserves the earliest start that keeps
+    the starts within that, in turn (reservations never go back in time), and sleeps until it.
 
-    def bucket(self, method: str, path: str) -> TokenBucket | None:
+    A per-second limit counted by the server in any way (fixed seconds, or windows opened by a first request) is
+    kept by this, the strictest reading, as long as requests reach the server as spaced as they left: `window`
+    carries a margin for that (see adapters/zoom/limits.py).
+
+    A 429 means the quota is smaller than we thought (the account's other apps share it): `penalise` pauses every
+    caller and halves the requests allowed per window (each 429: a burst of them brings it down fast); each quiet
+    window after the last one gives back a tenth of the limit. Callers already waiting take a new turn under the
+    new rule when they wake; the turn they gave up still counts, which errs on the slow side."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = 1.0,
+        *,
+        name: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a sliding window needs a limit of at least one request and a positive length")
+        self.name = name
+        self.clock = clock
+        self.sleep = sleep
+        self.limit = int(limit)
+        self.window = float(window)
+        self._lock = threading.Lock()
+        self._starts: deque[float] = deque(maxlen=self.limit)  # the last `limit` reserved starts, in order
+        self._blocked_until = 0.0
+        self._penalties = 0  # how many penalties so far: a waiting caller sees whether one came while it slept
+        self._cut_to = self.limit  # requests allowed per window since the last cut
+        self._cut_at: float | None = None  # when the last cut was (None: never)
+
+    @property
+    def rate(self) -> float:
+        return self.limit / self.window
+
+    def allowed(self, now: float | None = None) -> int:
+        """Requests allowed per window now: the limit, or less for a while after a 429."""
+        if self._cut_at is None:
+            return self.limit
+        now = self.clock() if now is None else now
+        quiet_windows = int(max(0.0, now - self._cut_at) / self.window)
+        return min(self.limit, self._cut_to + quiet_windows * max(1, self.limit // 10))
+
+    def acquire(self, max_wait: float | None = None) -> float:
+        """Reserve a start and sleep until it; the seconds slept. A wait longer than `max_wait` (the run's time
+        left) is neither reserved nor slept: the request goes ahead and a 429 ends it as the retry policy decides."""
+        slept = 0.0
+        while True:
+            with self._lock:
+                now = self.clock()
+                start = max(now, self._blocked_until)
+                allowed = self.allowed(now)
+                if len(self._starts) >= allowed:
+                    start = max(start, self._starts[-allowed] + self.window)
+                wait = start - now
+                if max_wait is not None and slept + wait > max(0.0, max_wait):
+                    return slept
+                self._starts.append(start)
+                penalties = self._penalties
+            if wait <= 0:
+                return slept
+            self.sleep(wait)
+            slept += wait
+            with self._lock:
+                if self._penalties == penalties:
+                    return slept
+            # A 429 came while we slept: take a new turn under the new rule.
+
+    def penalise(self, seconds: float) -> None:
+        """Nobody starts for `seconds`; the requests allowed per window are halved."""
+        if seconds <= 0:
+            return
+        with self._lock:
+            now = self.clock()
+            self._blocked_until = max(self._blocked_until, now + seconds)
+            self._penalties += 1
+            self._cut_to = max(1, self.allowed(now) // 2)
+            self._cut_at = now
+
+    def __repr__(self) -> str:
+        return f"SlidingWindow({self.name!r}, {self.limit} per {self.window:g} s)"
+
+
+class Gate(Protocol):
+    """What the transport needs of a bucket or a window."""
+
+    name: str
+
+    def acquire(self, max_wait: float | None = None) -> float: ...
+
+    def penalise(self, seconds: float) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Which gate a request goes through, and what its answer teaches (an API's limiter; see the vendors')."""
+
+    def bucket(self, method: str, path: str) -> Gate | None:
         """The bucket of a `method` request to `path` (None: not limited)."""
         ...
 

@@ -30,10 +30,11 @@ import requests
 
 from okta_zoom_sync import __version__
 from okta_zoom_sync.adapters.http.dialect import ApiDialect, ErrorParser
-from okta_zoom_sync.adapters.http.limiter import RateLimiter, TokenBucket
+from okta_zoom_sync.adapters.http.limiter import Gate, RateLimiter
 from okta_zoom_sync.adapters.http.oauth import AuthProvider
 from okta_zoom_sync.adapters.http.redaction import credentials_of, redact
 from okta_zoom_sync.adapters.http.retry import RetryPolicy, header_numbers, retry_after, until_reset
+from okta_zoom_sync.adapters.http.sessions import new_session
 from okta_zoom_sync.adapters.http.stats import RequestStats
 from okta_zoom_sync.core.urls import check_base_url
 from okta_zoom_sync.errors import (
@@ -99,7 +100,7 @@ class ApiTransport:
         self._origin = (base.scheme, base.netloc.lower())
         self.auth = auth
         self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
+        self.session = session or new_session(self.base_url)
         self.stats = stats or RequestStats(api)
         self.on_response: list[Callable[[requests.Response], None]] = []
         # Client-side rate limits shared by every thread (and every transport given the same limiter); without
@@ -277,10 +278,10 @@ class ApiTransport:
             return path[len(self._base_path) :]
         return path
 
-    def _bucket(self, method: str, path: str) -> TokenBucket | None:
+    def _bucket(self, method: str, path: str) -> Gate | None:
         return None if self.limiter is None else self.limiter.bucket(method, self._relative(path))
 
-    def _acquire(self, bucket: TokenBucket) -> None:
+    def _acquire(self, bucket: Gate) -> None:
         """Take a token of the request's bucket; a wait is never longer than the run's time left."""
         slept = bucket.acquire(self.retry.remaining())
         if slept > 0:

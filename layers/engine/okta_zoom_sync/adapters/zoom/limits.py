@@ -1,6 +1,8 @@
 """Zoom's rate limits: every endpoint has a label (Light, Medium, Heavy), and each label's quota per second depends on
 the account's plan (Free, Pro, Business+) and is shared by every endpoint of that label and every app of the account
-(fact sheet §5). `ZoomRateLimiter` gives each label one token bucket for the whole run.
+(fact sheet §5). `ZoomRateLimiter` gives each label one sliding window for the whole run: at most the label's
+quota of requests start in any second (plus a margin), the strictest reading of "N per second", which holds
+whichever way Zoom counts its seconds.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from enum import StrEnum
 
 import requests
 
-from okta_zoom_sync.adapters.http.limiter import TokenBucket
+from okta_zoom_sync.adapters.http.limiter import SlidingWindow
 
 
 class ZoomPlan(StrEnum):
@@ -63,11 +65,10 @@ def label_of(method: str, path: str) -> str:
     return LABELS.get((method.upper(), shape), MEDIUM)
 
 
-def bucket_shape(per_second: float) -> tuple[float, float]:
-    """(rate, burst) that keep any one-second window within `per_second` (Zoom counts per second): a small burst,
-    and the rest as the steady rate."""
-    burst = max(1.0, math.floor(per_second / 10))
-    return max(per_second - burst, per_second / 2), burst
+# Zoom counts a request when it arrives; two requests sent a second apart can arrive closer than that when the
+# first is slower on the way (a new connection's handshake, network jitter). The window is a second plus this.
+ARRIVAL_MARGIN_S = 0.05
+WINDOW_S = 1.0 + ARRIVAL_MARGIN_S
 
 
 # A Zoom write takes about this long from here (the round trip of a typical request): the requests to keep in
@@ -89,7 +90,7 @@ def workers_for(light_per_second: int) -> int:
 
 
 class ZoomRateLimiter:
-    """One token bucket per label, at the plan's rates; a 429 pauses the label's bucket for every thread."""
+    """One sliding window per label, at the plan's rates; a 429 pauses the label's window for every thread."""
 
     def __init__(
         self,
@@ -102,11 +103,11 @@ class ZoomRateLimiter:
         self.plan = ZoomPlan(plan)
         self.limits = plan_limits(self.plan, limits)
         self.buckets = {
-            label: TokenBucket(*bucket_shape(limit), name=label, clock=clock, sleep=sleep)
+            label: SlidingWindow(limit, WINDOW_S, name=label, clock=clock, sleep=sleep)
             for label, limit in self.limits.items()
         }
 
-    def bucket(self, method: str, path: str) -> TokenBucket | None:
+    def bucket(self, method: str, path: str) -> SlidingWindow | None:
         return self.buckets[label_of(method, path)]
 
     def observe(self, method: str, path: str, response: requests.Response) -> None:
