@@ -9,6 +9,7 @@ from okta_zoom_sync import service
 from okta_zoom_sync.observability import logger, metrics, tracer
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yaml")
+service.preload()  # the engine's imports belong to Lambda's init phase, not to the first run
 
 
 @logger.inject_lambda_context(clear_state=True)

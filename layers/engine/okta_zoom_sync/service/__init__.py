@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 __all__ = ["Invocation", "load_settings", "parse_request", "run"]
 
 
+def preload() -> None:
+    """Load the sync's engine now: the sync's handler calls this at import, so that Lambda's init phase (before
+    the first event's clock starts) pays for it, not the first invocation."""
+    from okta_zoom_sync.service import invocation  # noqa: F401
+
+
 def __getattr__(name: str) -> Any:
     if name in __all__:
         from okta_zoom_sync.service import invocation
