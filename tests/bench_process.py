@@ -3,10 +3,10 @@ child process (`python -m tests.bench_process CONFIG`) that imports the handler 
 invokes it for each run of the config against the simulators served by the parent, and prints its figures as one
 JSON line. The simulators' CPU is then the parent's, not the function's, as with the real vendors.
 
-The state table is, by default, an in-memory stand-in with DynamoDB's wire shapes (MemoryDynamoDB: a remote
-service costs the function no CPU, and moto spends minutes of CPU and hundreds of MiB on 100,000 items), and the
-secret is handed to the function's one call to Powertools' get_secret; `state: moto` uses moto (table and
-secret) instead.
+The state table is, by default, an in-memory stand-in (MemoryDynamoDB) served by the parent over DynamoDB's JSON
+protocol (DynamoDBServer): the function reaches it with its own boto3 client, as it reaches DynamoDB, and holds none
+of it (moto would spend minutes of CPU and hundreds of MiB on 100,000 items). The secret is handed to the function's
+one call to Powertools' get_secret. `state: moto` runs moto in the function's process instead (table and secret).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +166,87 @@ class MemoryDynamoDB:
         return {"Table": {"TableName": TableName, "TableStatus": "ACTIVE"}}
 
 
+class DynamoDBServer:
+    """MemoryDynamoDB behind DynamoDB's JSON protocol on loopback, served by the benchmark's process: the function
+    reaches it with its own boto3 client (AWS_ENDPOINT_URL_DYNAMODB), as it reaches DynamoDB, so the table's memory
+    and CPU are not the function's, and the function parses every answer as it would DynamoDB's."""
+
+    OPERATIONS = {
+        "PutItem": "put_item",
+        "DeleteItem": "delete_item",
+        "GetItem": "get_item",
+        "BatchWriteItem": "batch_write_item",
+        "Query": "query",
+        "DescribeTable": "describe_table",
+    }
+
+    def __init__(self, table: MemoryDynamoDB) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        lock = threading.Lock()
+        operations = self.OPERATIONS
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def do_POST(self) -> None:
+                from botocore.exceptions import ClientError
+
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                status, answer = 200, {}
+                try:
+                    with lock:
+                        answer = getattr(table, operations[operation])(**body)
+                except ClientError as exc:
+                    code = exc.response["Error"]["Code"]
+                    message = exc.response["Error"]["Message"]
+                    status, answer = 400, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> DynamoDBServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def seed_links(table: Any, links: list[tuple[str, str, str]], table_name: str = "bench-state") -> None:
+    """A link for each (okta id, zoom id, email), as the sync writes them."""
+    now = "2026-01-01T00:00:00+00:00"
+    for start in range(0, len(links), 25):
+        batch = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "pk": {"S": "LINK"},
+                        "sk": {"S": okta_id},
+                        "zoom_id": {"S": zoom_id},
+                        "email": {"S": email},
+                        "updated_at": {"S": now},
+                    }
+                }
+            }
+            for okta_id, zoom_id, email in links[start : start + 25]
+        ]
+        table.batch_write_item(RequestItems={table_name: batch})
+
+
 # ---------------------------------------------------------------------------------------------------- child
 
 
@@ -187,7 +270,6 @@ def child(config_path: str) -> int:
 
     import boto3
     from aws_lambda_powertools.utilities import parameters
-    from okta_zoom_sync.adapters.dynamodb import store
 
     from tests.support.local import Context
     from tests.support.template import create_state_table
@@ -198,17 +280,20 @@ def child(config_path: str) -> int:
 
         aws: Any = mock_aws()
     else:
-        # No moto at all (it alone adds about 28 MiB to the process): the links in MemoryDynamoDB, the secret
-        # handed to the function's one call to Powertools' get_secret.
+        # No moto (it alone adds about 28 MiB to the process): the table is served by the parent
+        # (DynamoDBServer), the secret handed to the function's one call to Powertools' get_secret.
         aws = nullcontext()
-        dynamodb = MemoryDynamoDB()
-        store.dynamodb_client = lambda: dynamodb  # the state store's one client, for this process
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = config["dynamodb_url"]
         parameters.get_secret = lambda *args, **kwargs: json.dumps(secret)
     with aws:
+        started = time.perf_counter()
         if config["state"] == "moto":
             dynamodb = boto3.client("dynamodb")
             create_state_table(dynamodb, "bench-state")
             boto3.client("secretsmanager").create_secret(Name="bench/credentials", SecretString=json.dumps(secret))
+            links = json.loads(Path(config["links_path"]).read_text()) if config.get("links_path") else []
+            seed_links(dynamodb, links)
+            del links
         os.environ.update(
             OKTA_ORG_URL=config["okta_url"],
             OKTA_APP_ID=config["app_id"],
@@ -218,26 +303,6 @@ def child(config_path: str) -> int:
             STATE_TABLE_NAME="bench-state",
             SYNC_POLICY_PATH=config["policy_path"],
         )
-        started = time.perf_counter()
-        links = json.loads(Path(config["links_path"]).read_text()) if config.get("links_path") else []
-        now = "2026-01-01T00:00:00+00:00"
-        for start in range(0, len(links), 25):
-            batch = [
-                {
-                    "PutRequest": {
-                        "Item": {
-                            "pk": {"S": "LINK"},
-                            "sk": {"S": okta_id},
-                            "zoom_id": {"S": zoom_id},
-                            "email": {"S": email},
-                            "updated_at": {"S": now},
-                        }
-                    }
-                }
-                for okta_id, zoom_id, email in links[start : start + 25]
-            ]
-            dynamodb.batch_write_item(RequestItems={"bench-state": batch})
-        del links
         out: dict[str, Any] = {"seed_links_s": time.perf_counter() - started}
         # Lambda's init: the handler module and the engine it loads, before the first event's clock starts.
         init0 = time.perf_counter()
@@ -307,11 +372,17 @@ def run_function(
     runs: list[dict[str, Any]],
     links: list[tuple[str, str, str]] | None = None,
     state: str = "memory",
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run the handler in a child process against the simulators `okta` and `zoom` (served by this process): the
     state table holding `links` (okta id, zoom id, email), then each of `runs` ({"event": ..., "traced": bool}).
-    The child inherits this process's environment (a bench's --env settings)."""
-    with tempfile.TemporaryDirectory(prefix="ozs-bench-") as folder:
+    The child's environment is this process's (a bench's --env settings), over `env`."""
+    with tempfile.TemporaryDirectory(prefix="ozs-bench-") as folder, ExitStack() as serving:
+        dynamodb_url = None
+        if state != "moto":
+            table = MemoryDynamoDB()
+            seed_links(table, links or [])
+            dynamodb_url = serving.enter_context(DynamoDBServer(table)).url
         config: dict[str, Any] = {
             "okta_url": okta.url,
             "zoom_url": zoom.url,
@@ -319,19 +390,24 @@ def run_function(
             "okta_token": okta_token,
             "zoom": zoom_credentials,
             "state": state,
+            "dynamodb_url": dynamodb_url,
             "policy_path": str(Path(folder) / "policy.yaml"),
-            "links_path": str(Path(folder) / "links.json") if links else None,
+            "links_path": str(Path(folder) / "links.json") if links and state == "moto" else None,
             "runs": runs,
         }
         Path(config["policy_path"]).write_text(policy)
-        if links:
+        if config["links_path"]:
             Path(config["links_path"]).write_text(json.dumps(links))
         Path(folder, "config.json").write_text(json.dumps(config))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "layers" / "engine"), str(REPO)])}
+        child_env = {
+            **(env or {}),
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(REPO / "layers" / "engine"), str(REPO)]),
+        }
         proc = subprocess.run(
             [sys.executable, "-m", "tests.bench_process", str(Path(folder, "config.json"))],
             cwd=REPO,
-            env=env,
+            env=child_env,
             capture_output=True,
             text=True,
         )

@@ -3,15 +3,15 @@ Figures, not assertions; takes a few minutes.
 
 The function runs in a process of its own, as in Lambda (tests/bench_process.py): this process serves the Okta and
 Zoom simulators (100,000 assigned Okta users, paged 500 at a time; the same 100,000 in Zoom, 300 a page), and the
-function's process holds the handler and the state table already holding a link for every user: by default an
-in-memory stand-in with DynamoDB's wire shapes (MemoryDynamoDB) and no moto; `--state moto` uses moto. Reported for
-the function's process:
+function's process holds the handler; the state table, already holding a link for every user, is by default an
+in-memory stand-in served by this process over DynamoDB's protocol (the function holds none of it, as in Lambda);
+`--state moto` puts moto in the function's process instead. Reported for the function's process:
 
-  - RSS before the run (imports, the stand-in's table of 100,000 links) and the run's peak RSS (VmHWM, reset just
-    before the run through /proc/self/clear_refs), and the growth between them;
+  - RSS before the run and the run's peak RSS (VmHWM, reset just before the run through /proc/self/clear_refs), and
+    the growth between them;
   - the Python heap's peak during a second, traced run (tracemalloc: only what the run allocated);
   - the RSS of a process that only imported the handler (what a Lambda holds before its first run);
-  - Lambda estimate = that import-only RSS + the run's growth (the stand-in's table left out, its answers kept);
+  - Lambda estimate = that import-only RSS + the run's growth;
   - wall and CPU seconds of the run, Okta and Zoom requests.
 
 Then (unless --no-initial) initial syncs of larger N at 15 ms latency (--initial-sizes, default 5000) join the
@@ -112,16 +112,17 @@ def scenario_steady(users: int, state: str) -> None:
         ]
     ]
     stand_in = (
-        "an in-memory stand-in for DynamoDB (MemoryDynamoDB: the service's wire shapes, parsed afresh from JSON on "
-        "every answer) holding the links (no moto: the secret is handed to Powertools' get_secret)"
+        "its own boto3 client of an in-memory stand-in for DynamoDB served by the parent over DynamoDB's JSON "
+        "protocol (tests/bench_process.py: DynamoDBServer), holding the links; the secret is handed to Powertools' "
+        "get_secret"
         if state == "memory"
         else "moto (the state table: its copy of every link, and its serialising of every query page)"
     )
     text = (
-        f"The child process holds the handler and {stand_in}; the simulators run in the parent. *Peak RSS* is the "
-        "whole child's high-water mark during the run (the stand-in's table included); *run's growth* = peak - RSS "
-        "before the run; *Lambda estimate* = import-only RSS + growth. The traced run's heap peak counts only what "
-        "the run allocated."
+        f"The function's process holds the handler and {stand_in}; the simulators run in the parent. *Peak RSS* is "
+        "the function process's high-water mark during the run; *run's growth* = peak - RSS before the run; "
+        "*Lambda estimate* = the RSS of a process that only imported the handler + growth. The traced run's heap "
+        "peak counts only what the run allocated."
     )
     report.save("steady_scale", {"header": header, "rows": rows, "text": text, "figures": out, "import_only_rss": base})
     print(report.console(header, rows))
