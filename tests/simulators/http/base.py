@@ -214,12 +214,19 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
         try:
-            self._serve_request(handler, request)
+            response = self._serve_request(request)
         finally:
+            # Out of flight before the answer is written: a client sends its next request only once it has the
+            # answer, so a sequential client is never counted twice.
             with self._lock:
                 self._in_flight -= 1
+        if response is None:
+            handler.close_connection = True
+            return
+        write_response(handler, request, response)
 
-    def _serve_request(self, handler: _Handler, request: Request) -> None:
+    def _serve_request(self, request: Request) -> Response | None:
+        """The answer to `request` (None: drop the connection without one), after the latency and any fault."""
         if self.latency_s > 0:
             time.sleep(self.latency_s)
         with self._lock:
@@ -254,7 +261,4 @@ class SimulatorBase(FaultsMixin, RoutingMixin):
             response = self._faulted(request, fault)
         with self._lock:
             record.status = None if response is None else response.status
-        if response is None:
-            handler.close_connection = True
-            return
-        write_response(handler, request, response)
+        return response
