@@ -59,6 +59,19 @@ def test_a_policy_change_applies_once_the_cached_copy_expires_with_no_redeploy(s
     assert zoom_type(stack, "ann@acme.example") == 2
 
 
+def test_a_dry_run_right_after_a_change_shows_the_new_policy(stack: Stack) -> None:
+    add_person(stack, "ann@acme.example", "Ann", "Lee")
+    assert stack.invoke({"mode": "full"})["status"] == "succeeded"
+    stack.set_policy("default_license: licensed\n")
+    # No expiry: a dry run (what an operator runs to try a policy) reads the parameter afresh
+    dry = stack.invoke({"mode": "full", "dry_run": True})
+    assert dry["status"] == "succeeded" and sum(dry["planned"].values()) >= 1, dry
+    assert zoom_type(stack, "ann@acme.example") == 1
+    # and the runs after it use what it read
+    assert stack.invoke({"mode": "full"})["status"] == "succeeded"
+    assert zoom_type(stack, "ann@acme.example") == 2
+
+
 def test_with_max_age_zero_every_run_reads_the_parameter(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNC_POLICY_MAX_AGE", "0")
     add_person(stack, "ann@acme.example", "Ann", "Lee")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from okta_zoom_sync.boundary.policy_file import load_policy, parse_policy
 from okta_zoom_sync.core.policy import (
     MAX_CUSTOM_ATTRIBUTES,
@@ -44,8 +45,6 @@ def test_defaults_of_the_new_keys() -> None:
 
 def test_the_packaged_file_spells_out_every_key_at_its_default() -> None:
     text = (REPO / "functions" / "sync" / "policy.yaml").read_text(encoding="utf-8")
-    import yaml
-
     assert set(yaml.safe_load(text)) == set(Policy.model_fields)
     assert load_policy(REPO / "functions" / "sync" / "policy.yaml") == Policy()
 
@@ -157,3 +156,21 @@ def test_the_other_new_keys_read_back() -> None:
     assert policy.license_fallback is LicenseFallback.NONE
     assert policy.picture_attribute == "photoUrl"
     assert policy.create_missing_groups is True
+
+
+def readme_yaml_blocks_after(heading_text: str) -> list[str]:
+    """The ```yaml blocks of README.md's "The policy file" section that follow `heading_text`."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The policy file") :]
+    section = section[section.index(heading_text) : section.index("\n## ", 1)]
+    return [block.split("```", 1)[0] for block in section.split("```yaml\n")[1:]]
+
+
+def test_the_readme_shows_the_defaults_and_an_example_that_is_valid() -> None:
+    defaults, example = readme_yaml_blocks_after("YAML; every key optional")[:2]
+    assert parse_policy(defaults, "README defaults") == Policy()
+    assert set(yaml.safe_load(defaults)) == set(Policy.model_fields)  # every key is documented
+    policy = parse_policy(example, "README example")
+    assert policy.transfers_to_manager and policy.create_missing_groups
+    assert set(policy.attributes) > {"first_name", "last_name", "dept", "manager", "phone_numbers"}
+    assert len(policy.custom_attributes) == 2

@@ -54,9 +54,9 @@ def test_the_parameter_is_read_with_the_cache_age(tmp_path: Path, monkeypatch: p
     calls = fake_get_parameter(monkeypatch, "default_license: licensed\n")
     (tmp_path / "packaged.yaml").write_text("default_license: gold\n")  # never read: the parameter wins
     assert source(tmp_path, SYNC_POLICY_PARAMETER=NAME).load().default_license is License.LICENSED
-    assert calls == [{"name": NAME, "max_age": 300}]
-    source(tmp_path, SYNC_POLICY_PARAMETER=NAME, SYNC_POLICY_MAX_AGE="0").load()
-    assert calls[-1] == {"name": NAME, "max_age": 0}
+    assert calls == [{"name": NAME, "max_age": 300, "force_fetch": False}]
+    source(tmp_path, SYNC_POLICY_PARAMETER=NAME, SYNC_POLICY_MAX_AGE="0").load(fresh=True)
+    assert calls[-1] == {"name": NAME, "max_age": 0, "force_fetch": True}
 
 
 def test_a_file_is_read_when_no_parameter_is_set(tmp_path: Path) -> None:

@@ -38,16 +38,20 @@ class PolicySource:
             return f"SSM parameter {self.parameter} (SYNC_POLICY_PARAMETER)"
         return f"file {self.path}"
 
-    def load(self) -> Policy:
+    def load(self, *, fresh: bool = False) -> Policy:
+        """The policy; `fresh` reads the parameter even when the cached copy is young (a dry run or a check by hand
+        right after a put-parameter shows the new policy, and the runs after it use it too)."""
         if not self.parameter:
             return load_policy(self.path)
         return parse_policy(
-            self._parameter_text(self.parameter), f"{self.parameter} (SYNC_POLICY_PARAMETER)", kind="policy parameter"
+            self._parameter_text(self.parameter, fresh),
+            f"{self.parameter} (SYNC_POLICY_PARAMETER)",
+            kind="policy parameter",
         )
 
-    def _parameter_text(self, name: str) -> str:
+    def _parameter_text(self, name: str, fresh: bool) -> str:
         try:
-            value: Any = parameters.get_parameter(name, max_age=self.max_age)
+            value: Any = parameters.get_parameter(name, max_age=self.max_age, force_fetch=fresh)
         except parameters.exceptions.GetParameterError as exc:
             raise InvalidPolicyError(
                 f"cannot read the policy parameter {name} (SYNC_POLICY_PARAMETER): {aws_error_reason(exc)}"

@@ -117,7 +117,8 @@ def _configuration_failed(report: RunReport, exc: ConfigurationError) -> None:
 def _sync(request: SyncEvent, settings: Settings, invocation: Invocation, report: RunReport) -> RunReport:
     secret = SecretsManagerCredentials(settings.credentials_secret_id)
     try:
-        policy = PolicySource.from_settings(settings, invocation.default_policy).load()
+        # A dry run is how an operator tries a policy just put: it reads the parameter afresh.
+        policy = PolicySource.from_settings(settings, invocation.default_policy).load(fresh=request.dry_run)
         credentials = secret.load()
         engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=invocation.budget)
     except ConfigurationError as exc:
@@ -149,7 +150,7 @@ def _check(settings: Settings, report: RunReport, invocation: Invocation) -> Non
         checks.append(Check("secret", False, f"{exc.message}. Fix the secret's keys (see the README)."))
     checks.append(check_state(build_state(settings), settings.state_table_name))
     policy_source = PolicySource.from_settings(settings, invocation.default_policy)
-    checks.append(check_policy(policy_source.load, policy_source.description))
+    checks.append(check_policy(lambda: policy_source.load(fresh=True), policy_source.description))
     if credentials is not None:
         checks.extend(check_okta(build_okta(settings, credentials), settings.okta_app_id))
         checks.extend(check_zoom(build_zoom(settings, credentials)))
