@@ -21,7 +21,7 @@ import botocore.client
 import pytest
 
 from tests.support.fixtures import add_person
-from tests.support.stack import SECRET_ID, TABLE, integration_stack
+from tests.support.stack import POLICY_PARAMETER, SECRET_ID, TABLE, integration_stack
 from tests.support.template import load_template, resources_of_type, state_table_ttl_attribute
 
 from .test_template import NAMESPACE, SERVICE, alarms_by_metric, as_list, role_statements, the_function, the_hook
@@ -68,7 +68,8 @@ def emf_lines(text: str) -> list[dict[str, Any]]:
 def runs() -> Iterator[Runs]:
     """One stack, every kind of run; the calls and metrics of the runs only (not of the stack's set-up)."""
     record = Runs()
-    with pytest.MonkeyPatch.context() as patch, integration_stack(fast_retries=True) as stack:
+    # The policy in the SSM parameter, as the deployed stack has it.
+    with pytest.MonkeyPatch.context() as patch, integration_stack(fast_retries=True, policy_in_parameter=True) as stack:
         patch.setattr("sys.stdout", stdout := io.StringIO())  # what the runs print (EMF lines among it)
 
         def invoke(event: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +141,17 @@ def test_the_only_secret_call_is_reading_the_credentials_secret(template: dict[s
 
 def test_the_runs_call_no_other_aws_service(template: dict[str, Any], runs: Runs) -> None:
     services = {c.action.split(":")[0] for c in runs.calls}
-    assert services == {"dynamodb", "secretsmanager"}  # logs and X-Ray go through the Lambda runtime, not an SDK call
+    # logs and X-Ray go through the Lambda runtime, not an SDK call
+    assert services == {"dynamodb", "secretsmanager", "ssm"}
+
+
+def test_the_only_parameter_call_is_reading_the_policy_parameter(template: dict[str, Any], runs: Runs) -> None:
+    ssm_calls = [c for c in runs.calls if c.action.startswith("ssm:")]
+    assert ssm_calls, "the runs never read the policy parameter"
+    assert {c.action for c in ssm_calls} == granted(template, "ssm") == {"ssm:GetParameter"}
+    assert {c.params["Name"] for c in ssm_calls} == {POLICY_PARAMETER}
+    # Cached: the five sync runs (within five minutes) read it once; the dry run and the check read it afresh.
+    assert len(ssm_calls) == 3
 
 
 def test_the_runs_write_the_tables_ttl_attribute(template: dict[str, Any], runs: Runs) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from okta_zoom_sync.boundary.policy_file import parse_policy
 from okta_zoom_sync.boundary.request import QueueBatch, parse_event
+from okta_zoom_sync.core.policy import Policy
 
 from tests.infra.cfn_eval import Evaluator
 from tests.support.template import (
@@ -41,6 +43,8 @@ CONTRACT_ENV = {
     "STATE_TABLE_NAME",
     "SYNC_POLICY_PATH",
 }
+# The policy parameter (issue 10), unless PolicyPath names a file.
+POLICY_ENV = {"SYNC_POLICY_PARAMETER"}
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"}
 # The speed settings (boundary/settings.py), each from a parameter of its own.
 SPEED_ENV = {"ZOOM_PLAN": "ZoomPlan", "ZOOM_RATE_LIMITS": "ZoomRateLimits", "OKTA_RATE_SHARE": "OktaRateShare",
@@ -193,7 +197,7 @@ def test_engine_layer_wiring(template: dict[str, Any]) -> None:
 
 def test_environment_variables_are_the_contract(template: dict[str, Any]) -> None:
     variables = the_function(template)["Environment"]["Variables"]
-    assert set(variables) == CONTRACT_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
+    assert set(variables) == CONTRACT_ENV | POLICY_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
     assert variables["STATE_TABLE_NAME"] == {"Ref": "StateTable"}
     assert variables["OKTA_ORG_URL"] == {"Ref": "OktaOrgUrl"}
     assert variables["OKTA_APP_ID"] == {"Ref": "OktaAppId"}
@@ -214,11 +218,59 @@ def test_sync_policy_path_is_set_only_when_given(template: dict[str, Any]) -> No
 
     default_env = resolved_env()
     assert "SYNC_POLICY_PATH" not in default_env
-    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POWERTOOLS_ENV | set(SPEED_ENV)
+    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POLICY_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
     assert default_env["ZOOM_API_URL"] == "https://api.zoom.us/v2"
     assert default_env["ZOOM_TOKEN_URL"] == "https://zoom.us/oauth/token"
     assert default_env["STATE_TABLE_NAME"] == "<ref:StateTable>"
-    assert resolved_env(PolicyPath="/opt/policy.yaml")["SYNC_POLICY_PATH"] == "/opt/policy.yaml"
+    with_file = resolved_env(PolicyPath="/opt/policy.yaml")
+    assert with_file["SYNC_POLICY_PATH"] == "/opt/policy.yaml"
+    # The parameter would win over the file (boundary/policy_source.py), so it is not passed when a file is given.
+    assert "SYNC_POLICY_PARAMETER" not in with_file
+
+
+# -------------------------------------------------------------------------------------- policy parameter
+
+
+def test_the_policy_parameter_starts_as_the_packaged_defaults(template: dict[str, Any]) -> None:
+    parameters = resources_of_type(template, "AWS::SSM::Parameter")
+    assert list(parameters) == ["PolicyParameter"]
+    properties = parameters["PolicyParameter"]["Properties"]
+    assert properties["Type"] == "String"  # not SecureString: a policy holds no secret, and needs no kms:Decrypt
+    assert properties["Tier"] == "Intelligent-Tiering"  # Advanced (8 KB) only once a policy outgrows Standard
+    assert evaluate(template).resolve(properties["Name"]) == "/okta-zoom-sync/sync-policy"
+    packaged = (REPO / the_function(template)["CodeUri"] / "policy.yaml").read_text(encoding="utf-8")
+    assert properties["Value"] == packaged
+    assert parse_policy(properties["Value"], "PolicyParameter") == Policy()
+    assert len(properties["Value"].encode()) <= 4096  # the defaults fit the Standard tier: no charge
+
+
+def test_the_policy_parameter_is_what_the_function_reads(template: dict[str, Any]) -> None:
+    variables = the_function(template)["Environment"]["Variables"]
+    assert variables["SYNC_POLICY_PARAMETER"] == {
+        "Fn::If": ["HasPolicyPath", {"Ref": "AWS::NoValue"}, {"Ref": "PolicyParameter"}]
+    }
+    resolved = evaluate(template).active_resources()["SyncFunction"]["Properties"]["Environment"]["Variables"]
+    assert resolved["SYNC_POLICY_PARAMETER"] == "<ref:PolicyParameter>"
+
+
+@pytest.mark.parametrize("overrides", POLICY_VARIANTS)
+def test_ssm_read_is_the_policy_parameter_alone(template: dict[str, Any], overrides: dict[str, Any]) -> None:
+    statements = role_statements(template, **overrides)
+    ssm_statements = [s for s in statements if any(a.startswith("ssm:") for a in as_list(s["Action"]))]
+    assert ssm_statements == [
+        {
+            "Sid": "ReadPolicyParameter",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            # Ref of an AWS::SSM::Parameter is its name, which starts with "/".
+            "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter<ref:PolicyParameter>",
+        }
+    ]
+    # No kms:Decrypt for the parameter (a String); the only one there may be is the secret's, through Secrets Manager.
+    kms = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    assert all(s["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.") for s in kms)
+    hook_actions = {a for s in role_statements(template, "HookFunction", **overrides) for a in as_list(s["Action"])}
+    assert not any(action.startswith("ssm:") for action in hook_actions)
 
 
 def test_packaged_policy_file_is_beside_the_handler(template: dict[str, Any]) -> None:
@@ -320,7 +372,7 @@ def test_logs_limited_to_the_function_log_group(template: dict[str, Any]) -> Non
         }
     ]
     services = {action.split(":")[0] for s in statements for action in as_list(s["Action"])}
-    assert services == {"logs", "xray", "secretsmanager", "dynamodb", "sqs"}
+    assert services == {"logs", "xray", "secretsmanager", "dynamodb", "sqs", "ssm"}
 
 
 @pytest.mark.parametrize("overrides", POLICY_VARIANTS)

@@ -116,6 +116,8 @@ def test_check_mode_reports_every_check_and_changes_nothing(stack: Stack) -> Non
     names = [c["name"] for c in result["checks"]]
     assert names[:2] == ["secret", "state_table"]
     assert {"okta.token", "okta.app", "okta.scopes", "zoom.token", "zoom.scopes"} <= set(names)
+    # every name starts with what it checked, as the contract lists them (a policy file adds no check of its own)
+    assert all(name.split(".")[0] in {"secret", "state_table", "okta", "zoom"} for name in names), names
     assert all(c["ok"] for c in result["checks"]), result["checks"]
     assert result["status"] == "succeeded"
     assert stack.zoom.write_count() == 0 and stack.table_items() == []

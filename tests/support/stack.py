@@ -25,7 +25,7 @@ import boto3
 from moto import mock_aws  # moto before the handler module
 
 from tests.simulators import OktaSimulator, ZoomSimulator
-from tests.support.template import create_state_table
+from tests.support.template import create_policy_parameter, create_state_table
 
 OKTA_APP_ID = "0oazoomapp1"
 OKTA_TOKEN = "ssws-integration-token"
@@ -34,6 +34,7 @@ ZOOM_CLIENT = "zoom-int-client"
 ZOOM_SECRET = "zoom-int-secret-value"
 TABLE = "okta-zoom-sync-state"
 SECRET_ID = "okta-zoom-sync/credentials"
+POLICY_PARAMETER = "/okta-zoom-sync/sync-policy"
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Stack:
     dynamodb: Any
     secrets: Any
     policy_path: Path
+    # Set when the policy lives in the SSM parameter (SYNC_POLICY_PARAMETER), as in the deployed stack.
+    ssm: Any = None
     runs: list[dict[str, Any]] = field(default_factory=list)
 
     def invoke(self, event: Any = None, **context: Any) -> dict[str, Any]:
@@ -74,7 +77,19 @@ class Stack:
         return result
 
     def set_policy(self, text: str) -> None:
-        self.policy_path.write_text(text)
+        """Write the policy where the function reads it: the file, or the SSM parameter. A parameter's new text is
+        seen once the function's cached copy expires (see `expire_policy_cache`)."""
+        if self.ssm is None:
+            self.policy_path.write_text(text)
+        else:
+            self.ssm.put_parameter(Name=POLICY_PARAMETER, Value=text, Type="String", Overwrite=True)
+
+    def expire_policy_cache(self) -> None:
+        """What SYNC_POLICY_MAX_AGE seconds do in a warm function, without waiting for them: Powertools drops every
+        cached parameter (and secret, which the next run reads again, unchanged)."""
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
 
     def set_secret(self, value: dict[str, Any] | str) -> None:
         from aws_lambda_powertools.utilities import parameters
@@ -136,10 +151,16 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def integration_stack(
-    policy: str = "", *, owner_email: str = "owner@acme.example", fast_retries: bool = True
+    policy: str = "",
+    *,
+    owner_email: str = "owner@acme.example",
+    fast_retries: bool = True,
+    policy_in_parameter: bool = False,
 ) -> Iterator[Stack]:
     """A fresh stack: moto account (state table from template.yaml, the credentials secret), fresh simulators,
-    the function's environment pointing at them, and `policy` as the policy file.
+    the function's environment pointing at them, and `policy` as the policy file; or, with `policy_in_parameter`,
+    as the SSM policy parameter (created as template.yaml creates it, SYNC_POLICY_PARAMETER naming it; an empty
+    `policy` keeps the template's own first value, the packaged defaults).
 
     The simulators' sockets get TCP_NODELAY: they write an answer's headers and body separately, which otherwise
     costs a delayed ACK (about 40 ms) per request on loopback. `fast_retries` makes the engine's HTTP retries skip
@@ -171,19 +192,22 @@ def integration_stack(
         secrets.create_secret(Name=SECRET_ID, SecretString=json.dumps(valid_secret()))
         policy_path = Path(folder) / "policy.yaml"
         policy_path.write_text(policy)
-        stack.enter_context(
-            _environ(
-                {
-                    "OKTA_ORG_URL": okta.url,
-                    "OKTA_APP_ID": OKTA_APP_ID,
-                    "ZOOM_API_URL": f"{zoom.url}/v2",
-                    "ZOOM_TOKEN_URL": f"{zoom.url}/oauth/token",
-                    "CREDENTIALS_SECRET_ID": SECRET_ID,
-                    "STATE_TABLE_NAME": TABLE,
-                    "SYNC_POLICY_PATH": str(policy_path),
-                }
-            )
-        )
+        environment = {
+            "OKTA_ORG_URL": okta.url,
+            "OKTA_APP_ID": OKTA_APP_ID,
+            "ZOOM_API_URL": f"{zoom.url}/v2",
+            "ZOOM_TOKEN_URL": f"{zoom.url}/oauth/token",
+            "CREDENTIALS_SECRET_ID": SECRET_ID,
+            "STATE_TABLE_NAME": TABLE,
+            "SYNC_POLICY_PATH": str(policy_path),
+            "SYNC_POLICY_PARAMETER": "",
+        }
+        ssm = None
+        if policy_in_parameter:
+            ssm = boto3.client("ssm")
+            create_policy_parameter(ssm, POLICY_PARAMETER, policy or None)
+            environment["SYNC_POLICY_PARAMETER"] = POLICY_PARAMETER
+        stack.enter_context(_environ(environment))
         if fast_retries:
             from okta_zoom_sync import wiring
 
@@ -195,4 +219,4 @@ def integration_stack(
                 )
             fast = functools.partial(retry_policy, sleep=_no_sleep)
             stack.enter_context(mock.patch.object(wiring, "RetryPolicy", fast))
-        yield Stack(okta=okta, zoom=zoom, dynamodb=dynamodb, secrets=secrets, policy_path=policy_path)
+        yield Stack(okta=okta, zoom=zoom, dynamodb=dynamodb, secrets=secrets, policy_path=policy_path, ssm=ssm)

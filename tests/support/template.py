@@ -135,3 +135,30 @@ def create_state_table(dynamodb_client: Any, table_name: str, template: dict[str
             TableName=table_name,
             TimeToLiveSpecification={"AttributeName": ttl_attribute, "Enabled": True},
         )
+
+
+POLICY_PARAMETER_TYPE = "AWS::SSM::Parameter"
+
+
+def policy_parameter_resource(template: dict[str, Any]) -> dict[str, Any]:
+    """The one AWS::SSM::Parameter of the template: the sync policy."""
+    found = resources_of_type(template, POLICY_PARAMETER_TYPE)
+    if len(found) != 1:
+        raise ValueError(f"expected exactly one {POLICY_PARAMETER_TYPE}, found {sorted(found)}")
+    return next(iter(found.values()))
+
+
+def create_policy_parameter(
+    ssm_client: Any, name: str, value: str | None = None, template: dict[str, Any] | None = None
+) -> None:
+    """Create `name` as the template creates the policy parameter (type, tier and, unless `value` is given, the
+    template's own first value). Meant for moto."""
+    template = template if template is not None else load_template()
+    properties = policy_parameter_resource(template)["Properties"]
+    ssm_client.put_parameter(
+        Name=name,
+        Value=properties["Value"] if value is None else value,
+        Type=properties["Type"],
+        Tier=properties["Tier"],
+        Description=properties["Description"],
+    )

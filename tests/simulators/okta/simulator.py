@@ -42,14 +42,16 @@ class OktaSimulator(
     """Okta org with one Zoom app instance. See the package docstring and its modules for the HTTP behaviour.
 
     Control API (thread-safe; users and groups may be named by id, or by login / group name):
-    ``add_user``, ``update_profile``, ``set_status``, ``add_group``, ``add_member``, ``remove_member``,
+    ``add_user``, ``update_profile``, ``set_manager``, ``set_status``, ``add_group``, ``add_member``,
+    ``remove_member``,
     ``assign_user``, ``unassign_user``, ``assign_group``, ``unassign_group``, ``add_log_event``,
     ``expire_logs_before``, ``revoke_tokens``, ``add_oauth_key``, ``remove_oauth_key``, ``set_app_status``,
     ``without_events``, ``delete_group``, ``restore_assignment``, ``blank_app_user``, ``disable_feature``,
     ``enforce_org_rate_limits``; read access: ``users``, ``groups``, ``user``, ``user_id``, ``group_id``,
     ``group_members``, ``assigned_user_ids``, ``log_events``, ``token_count``, ``bucket_counts``. Plain attributes:
     ``api_token`` (rotate it), ``granted_scopes``, ``oauth_client_id``, ``token_lifetime``, ``app_user_status``,
-    ``username_attribute``, ``dpop_required`` (read: ``dpop_nonce``, the DPoP nonce handed out now).
+    ``username_attribute``, ``app_user_profile_attributes``, ``dpop_required`` (read: ``dpop_nonce``, the DPoP
+    nonce handed out now).
     """
 
     server_header = "nginx"
@@ -76,6 +78,13 @@ class OktaSimulator(
         self.token_lifetime = 3600
         self.app_user_status = "ACTIVE"  # SSO-only app: ACTIVE with syncState DISABLED; "PROVISIONED" also works
         self.username_attribute = "login"  # app username template ${source.login}; "email" for ${source.email}
+        # The app's profile mappings (Okta user -> app user): app-user attribute -> Okta profile attribute, e.g.
+        # {"department": "department", "title": "title"} for an app schema that carries them; okta-api.md §2a.
+        self.app_user_profile_attributes: dict[str, str] = {
+            "email": "email",
+            "firstName": "firstName",
+            "lastName": "lastName",
+        }
         self.dpop_required = False  # the app's "Require DPoP header in token requests"; see dpop.py
         self._init_auth(oauth_public_key_pem, oauth_key_id)
         self._init_dpop()

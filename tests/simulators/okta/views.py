@@ -15,6 +15,7 @@ class ViewsMixin:
 
     app_id: str
     app_user_status: str
+    app_user_profile_attributes: dict[str, str]
     username_attribute: str
 
     def _href(self, path: str) -> str:
@@ -119,10 +120,10 @@ class ViewsMixin:
             "syncState": "DISABLED" if status == "ACTIVE" else "SYNCHRONIZED",
             "lastSync": None,
             "credentials": {"userName": self._username(uid)},
+            # The app-user profile is app-schema driven (okta-api.md §2a, spec AppUserProfile: additionalProperties);
+            # its attributes come from the Okta profile through the app's mappings (app_user_profile_attributes).
             "profile": {
-                "email": profile.get("email"),
-                "firstName": profile.get("firstName"),
-                "lastName": profile.get("lastName"),
+                app_attr: profile.get(okta_attr) for app_attr, okta_attr in self.app_user_profile_attributes.items()
             },
             "_links": links,
         }

@@ -1,8 +1,8 @@
 """The Okta org's people: users (profiles, logins, statuses) and groups (profiles, members), with the control API
-tests call to change them (``add_user``, ``update_profile``, ``set_status``, ``add_group``, ``rename_group``,
-``add_member``, ``remove_member``, ``delete_group``) and to read them (``users``, ``groups``, ``user``, ``user_id``,
-``group_id``, ``group_members``). Every change logs its System Log events (``log.py``) and the app-membership
-events it causes (``assignments.py``).
+tests call to change them (``add_user``, ``update_profile``, ``set_manager``, ``set_status``, ``add_group``,
+``rename_group``, ``add_member``, ``remove_member``, ``delete_group``) and to read them (``users``, ``groups``,
+``user``, ``user_id``, ``group_id``, ``group_members``). Every change logs its System Log events (``log.py``) and
+the app-membership events it causes (``assignments.py``).
 
 ``delete_group(group)``: the group is gone. ``GET /groups/{id}`` and ``/groups/{id}/users`` then answer 404
 ``E0000007`` "Not found: Resource not found: <id> (UserGroup)", ``/apps/{appId}/groups/{id}`` 404 too, and the
@@ -128,6 +128,20 @@ class WorldMixin:
                     "application.user_membership.change_username",
                     [self._app_user_target(uid), self._app_target(), self._user_target(uid)],
                 )
+
+    def set_manager(self, user: str, manager: str | None) -> None:
+        """Set the user's manager as Okta's base profile carries it: ``managerId`` (the manager's user id) and
+        ``manager`` (the manager's display name), both null with ``manager=None`` (spec UserProfile)."""
+        with self._lock:
+            if manager is None:
+                self.update_profile(user, managerId=None, manager=None)
+                return
+            mid = self._resolve_user(manager)
+            boss = self._users[mid]["profile"]
+            name = boss.get("displayName") or " ".join(
+                str(p) for p in (boss.get("firstName"), boss.get("lastName")) if p
+            )
+            self.update_profile(user, managerId=mid, manager=name or None)
 
     def set_status(self, user: str, status: str) -> None:
         """Move a user to an Okta status (or an action: suspend, unsuspend, deactivate, reactivate -> PROVISIONED,

@@ -13,9 +13,10 @@ uses), faithful to the wire protocol described in /work/shared/reference/zoom-ap
   an unknown/expired one gives 400 code 300). ``page_size`` above the maximum is clamped: ``paging.py``.
 
 Choices where the real API is ambiguous are documented in the modules that make them: ``routes_users.py`` (PATCH,
-status, email and delete rules, licensed seats, pending users, expired invitations, ``omit_role_id``,
-``hide_from_list``), ``routes_groups.py``, ``routes_roles.py``, ``world.py`` (``rename_role``), ``auth.py``
-(expired tokens).
+status, email and delete rules, licensed and basic seats, pending users, invitations, expired invitations,
+``omit_role_id``, ``hide_from_list``), ``profile.py`` (PATCH profile fields), ``assets.py`` (delete with transfer),
+``routes_picture.py`` (picture upload), ``routes_groups.py``, ``routes_roles.py``, ``world.py`` (``rename_role``,
+``rename_group``, ``define_custom_attribute``), ``auth.py`` (expired tokens).
 
 Modules, one job each (the simulator class is composed of one mixin per module):
 
@@ -25,7 +26,8 @@ Modules, one job each (the simulator class is composed of one mixin per module):
 - ``auth.py``: the OAuth token endpoint and bearer tokens;
 - ``faults.py``: rate-limit categories and headers, fault and 429 answers;
 - ``paging.py``: bodies, lookups, ``members`` arguments and page tokens shared by the route handlers;
-- ``routes_users.py``, ``routes_groups.py``, ``routes_roles.py``: the HTTP handlers;
+- ``routes_users.py``, ``routes_picture.py``, ``routes_groups.py``, ``routes_roles.py``: the HTTP handlers;
+- ``profile.py``: validation of PATCH profile fields; ``assets.py``: meetings/webinars/recordings and transfers;
 - ``formats.py``: timestamps, ids, error bodies, email validation.
 """
 

@@ -32,6 +32,7 @@ DEFAULT_ZOOM_SCOPES = (
     "user:update:status:admin",
     "user:update:email:admin",
     "user:delete:user:admin",
+    "user:write:profile_picture:admin",
     "group:read:list_groups:admin",
     "group:read:group:admin",
     "group:read:list_members:admin",

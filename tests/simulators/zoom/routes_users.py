@@ -12,8 +12,26 @@ Choices where the real API is ambiguous (documented for the tests that rely on t
   set, a new address outside them -> 400 code 300.
 - ``DELETE /users/{id}``: Owner -> 400 code 200; disassociating an Admin -> 400 code 1117; with ``managed_domains``
   set, disassociating a managed-domain user -> 400 code 1107.
-- Licensed seats (``licensed_seats``, None = unlimited): type-2 users that are active or pending hold a seat; the
-  Owner's own license is outside that number (``licensed_seats=1`` leaves room for exactly one more licensed user).
+- Seats (fact sheet §2/§4 and the Meeting API spec's texts for POST/PATCH /users and PUT .../status):
+  ``licensed_seats`` (None = unlimited) caps type-2 users, ``basic_seats`` type-1 users; users that are active or
+  pending hold a seat of their type (the spec's texts say "remove existing user(s) from your Users list or the
+  Pending Users list"); deactivated users hold none (deactivation removes the licence, fact sheet §2 PUT status);
+  the Owner's own seat is outside the numbers (``licensed_seats=1`` leaves room for exactly one more licensed user).
+  Beyond them: ``POST /users`` or ``PATCH`` to that type -> 400 code 2034 (Licensed) / 2033 (Basic), and
+  re-activating a user whose type has no free seat -> 400 code 2033/2034; nothing is created or changed. With
+  ``seat_error_with_count = True`` the same refusals answer code 3412, the specs' alternative text that states
+  the cap ("...permitted maximum number of N paying users"). A downgrade, deactivation or deletion frees the seat.
+  2038 (Zoom One/Workplace seats) is not modelled. ``licensed_seats_used`` reads the count.
+- ``PATCH`` with ``type`` and ``plan_united_type``/``zoom_one_type`` together -> 400 code 300 (spec text).
+- ``PATCH`` profile fields are validated as profile.py says (400 code 300 "Validation Failed." naming the fields);
+  ``GET /users/{id}`` then shows them (``phone_numbers`` items gain ``verified``; ``custom_attributes`` carry the
+  account's ``name``); ``GET /users`` rows carry only the list schema's fields (``custom_attributes`` only with
+  ``include_fields=custom_attributes``).
+- Invitations: ``POST /users`` ``action=create`` makes a pending user and sends an invitation email
+  (``invitations_sent(email)`` counts them). The same email again while pending -> 409 code 1005. To send an
+  invitation again, a client deletes the pending user (``DELETE`` with ``action=disassociate``, the spec's advice
+  for pending users) and creates it again (a Zoom staff answer on devforum t/98314: "delete ... then create them
+  again to send an invite"; there is no re-send endpoint).
 - ``users/email`` reports ``existed_email`` only for email-login users (``create``/``autoCreate`` and seeded users;
   not ``ssoCreate``).
 - Pending users have no ``id`` in ``GET /users`` rows (``GET /users/{email}`` does show it). Disassociating
@@ -23,8 +41,12 @@ Choices where the real API is ambiguous (documented for the tests that rely on t
   /users/{userId}`` (by email or id, any ``action``) answer 400 code 1120 "A valid invitation to join the Zoom
   account was not found for this user." (the specs list 1120 for exactly these three); ``PUT .../status`` and
   ``.../email`` keep their pending-user answer (400 code 300). The user still appears in ``GET
-  /users?status=pending`` (without ``id``), still holds its email (``POST /users`` -> 409 code 1005), and the API
-  offers no way to remove it: a sync must live with it. Re-sending the invitation is not simulated.
+  /users?status=pending`` (without ``id``) and still holds its email (``POST /users`` -> 409 code 1005). The specs
+  list 1120 for DELETE too, so by default an expired pending user cannot be removed through the API; whether
+  Zoom's DELETE ``action=disassociate`` removes it (as the devforum answer suggests for pending users) is not
+  documented: ``expired_invitations_removable = True`` models that world (DELETE disassociate -> 204, then a new
+  ``POST /users`` re-invites).
+- ``DELETE`` with ``transfer_*`` parameters: see assets.py.
 - ``omit_role_id(user)``: that user's rows in ``GET /users`` have no ``role_id`` key (``GET /users/{id}`` still
   has ``role_id`` and ``role_name``). ``hide_from_list(user)``: the user is counted in ``total_records`` (and
   ``page_count``) of ``GET /users`` but left out of its pages, so a listing is shorter than its total (a page may be
@@ -35,6 +57,7 @@ from __future__ import annotations
 
 from ..http import ApiError, Request, Response
 from .formats import valid_email, validation_error, zoom_error
+from .profile import profile_error, validate_profile
 
 __all__ = ["UserRoutesMixin"]
 
@@ -75,29 +98,76 @@ class UserRoutesMixin:
     """``/v2/users/...`` handlers of the :class:`~tests.simulators.zoom.ZoomSimulator`."""
 
     licensed_seats: int | None
+    basic_seats: int | None
+    seat_error_with_count: bool
+    known_manager_required: bool
+    expired_invitations_removable: bool
     sso_create_enabled: bool
     managed_domains: set[str] | None
     other_account_emails: set[str]
 
-    def _seats_used(self, exclude: str | None = None) -> int:
-        """Licensed seats held: type-2 users, active or pending, the Owner excluded."""
+    def _seats_used(self, user_type: int, exclude: str | None = None) -> int:
+        """Seats of ``user_type`` held: users of that type, active or pending, the Owner excluded."""
         return sum(
             1
             for u in self._users.values()
-            if u["type"] == 2 and u["status"] != "inactive" and u["id"] not in (exclude, self._owner_id)
+            if u["type"] == user_type and u["status"] != "inactive" and u["id"] not in (exclude, self._owner_id)
         )
 
-    def _check_seat(self, user_type: int, exclude: str | None = None) -> None:
-        if user_type == 2 and self.licensed_seats is not None and self._seats_used(exclude) >= self.licensed_seats:
+    @property
+    def licensed_seats_used(self) -> int:
+        """Licensed (type 2) seats held now (the Owner excluded), as the seat checks count them."""
+        with self._lock:
+            return self._seats_used(2)
+
+    def _check_seat(self, user_type: int, exclude: str | None = None, *, verb: str = "add") -> None:
+        """Refuse a user of ``user_type`` beyond the account's seats: ``verb`` is ``add`` (POST /users),
+        ``convert`` (PATCH type) or ``activate`` (PUT status). Messages: the specs' texts for each code."""
+        seats = {2: self.licensed_seats, 1: self.basic_seats}.get(user_type)
+        if seats is None or self._seats_used(user_type, exclude) < seats:
+            return
+        label = "Licensed" if user_type == 2 else "Basic"
+        if self.seat_error_with_count:
+            kind = "paying" if user_type == 2 else '"Basic"'
             raise ApiError(
                 zoom_error(
                     400,
-                    2034,
-                    "Your request to add a new Licensed user could not be approved at this time because your account "
-                    "has reached the permitted maximum number of Licensed users. Please purchase additional licenses "
-                    "or contact the Zoom support team to provision additional users in your account.",
+                    3412,
+                    f"Your request to {verb} a {label} user could not be approved at this time because your account "
+                    f"has reached the permitted maximum number of {seats} {kind} users. Remove existing user(s) from "
+                    'your "Users" list or the "Pending Users" list, or purchase additional licenses.',
                 )
             )
+        if user_type == 2:
+            message = {
+                "add": "Your request to add a new Licensed user could not be approved at this time because your "
+                "account has reached the permitted maximum number of Licensed users. Please purchase additional "
+                "licenses or contact the Zoom support team to provision additional users in your account.",
+            }.get(
+                verb,
+                'Your request to convert the plan type of this user to "Licensed" was not approved at this time '
+                'because your account has reached the permitted maximum number of "Licensed" users. You must '
+                "purchase additional licenses or contact the Zoom support team to provision additional users in your "
+                "account.",
+            )
+            raise ApiError(zoom_error(400, 2034, message))
+        message = {
+            "add": "Your request to add a basic user was not approved because you have already reached the maximum "
+            "basic user limit allowed in your account.",
+            "convert": 'Your request to convert the user type to "Basic" was not approved because you have already '
+            "reached the maximum basic user limit allowed in your account.",
+        }.get(
+            verb,
+            'Your request to activate the "Basic" user was not approved because you have already reached the '
+            'maximum "Basic" user limit allowed in your account.',
+        )
+        raise ApiError(
+            zoom_error(
+                400,
+                2033,
+                message + " For additional help regarding this issue, contact the Zoom Customer Support team.",
+            )
+        )
 
     def _h_list_users(self, request: Request) -> Response:
         status = request.query.get("status") or "active"
@@ -109,7 +179,8 @@ class UserRoutesMixin:
             users = [u for u in users if u["role_id"] == role_id]
         page, fields = self._paginate(request, f"users:{status}:{role_id or ''}", users)
         shown = [u for u in page if not u.get("_hidden")]  # hide_from_list(): counted, never listed
-        return Response(200, {**fields, "users": [self._list_json(u) for u in shown]})
+        include = tuple(f.strip() for f in (request.query.get("include_fields") or "").split(",") if f.strip())
+        return Response(200, {**fields, "users": [self._list_json(u, include) for u in shown]})
 
     def _h_summary(self, request: Request) -> Response:
         users = list(self._users.values())
@@ -182,6 +253,8 @@ class UserRoutesMixin:
         )
         if info.get("display_name"):
             self._users[uid]["display_name"] = info["display_name"]
+        if action == "create":  # Zoom emails an invitation (fact sheet §2 POST /users)
+            self._invitations[email.lower()] = self._invitations.get(email.lower(), 0) + 1
         return Response(201, {"id": uid, "first_name": first, "last_name": last, "email": email, "type": user_type})
 
     def _h_patch_user(self, request: Request, userId: str) -> Response:
@@ -194,17 +267,28 @@ class UserRoutesMixin:
             if isinstance(data["type"], bool) or data["type"] not in _TYPES:
                 raise validation_error("type")
             if "plan_united_type" in data or "zoom_one_type" in data:
-                return zoom_error(400, 300, "You cannot update the user type and the plan type at the same time.")
-        for name, maximum in (("first_name", 64), ("last_name", 64), ("display_name", 128)):
-            value = data.get(name)
-            if value is not None and (not isinstance(value, str) or len(value) > maximum):
-                raise validation_error(name)
+                # fact sheet §2 PATCH; message: the Meeting API spec's code-300 text
+                return zoom_error(
+                    400, 300, 'You can\'t change the "type" or "plan_united_type" or "zoom_one_type" at the same time.'
+                )
+        known = (lambda email: self._find(email) is not None) if self.known_manager_required else None
+        bad = validate_profile(data, self._custom_attributes, known)
+        if bad:
+            raise profile_error(bad)
         if user["status"] == "pending":
             return Response(204)  # Zoom answers success but applies nothing to a pending user
-        if data.get("type") == 2 and user["type"] != 2:
-            self._check_seat(2, exclude=user["id"])
+        if data.get("type") in (1, 2) and user["type"] != data["type"]:
+            self._check_seat(data["type"], exclude=user["id"], verb="convert")
         old_default = f"{user['first_name']} {user['last_name']}".strip()
         changes = {k: v for k, v in data.items() if k in _PATCH_FIELDS}
+        if "phone_numbers" in changes:  # GET shows each number with ``verified`` (spec's response schema)
+            changes["phone_numbers"] = [{**phone, "verified": False} for phone in changes["phone_numbers"]]
+        if "custom_attributes" in changes:  # the account's name for each key; one value per key
+            by_key = {a["key"]: a["value"] for a in changes["custom_attributes"]}
+            by_key = {**{a["key"]: a["value"] for a in user.get("custom_attributes", [])}, **by_key}
+            changes["custom_attributes"] = [
+                {"key": key, "name": self._custom_attributes[key], "value": value} for key, value in by_key.items()
+            ]
         user.update(changes)
         if "display_name" not in changes and user["display_name"] == old_default:
             user["display_name"] = f"{user['first_name']} {user['last_name']}".strip()
@@ -224,7 +308,8 @@ class UserRoutesMixin:
         if action == "deactivate":
             user["status"] = "inactive"
             user["type"] = 1
-        else:
+        elif user["status"] != "active":
+            self._check_seat(user["type"], exclude=user["id"], verb="activate")
             user["status"] = "active"
         return Response(204)
 
@@ -254,8 +339,10 @@ class UserRoutesMixin:
         return Response(204)
 
     def _h_delete_user(self, request: Request, userId: str) -> Response:
-        user = self._invited_user(userId)
         action = request.query.get("action") or "disassociate"
+        user = self._user_or_404(userId)
+        if not (self.expired_invitations_removable and action == "disassociate"):
+            self._invited_user(userId)  # 1120 for an expired invitation (spec), unless the knob says otherwise
         if action not in ("disassociate", "delete"):
             raise validation_error("action")
         if user["role_id"] == "0":
@@ -265,5 +352,6 @@ class UserRoutesMixin:
         domain = str(user["email"]).split("@")[-1].lower()
         if action == "disassociate" and self.managed_domains and domain in {d.lower() for d in self.managed_domains}:
             return zoom_error(400, 1107, "You can not disassociate a user with managed domain.")
+        self._transfer_assets(request, user, action)
         self._delete(user["id"])
         return Response(204)

@@ -5,13 +5,16 @@ behaviour comes from one mixin per job, each in its own module (see the package 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ..http import Request, Response, SimulatorBase
+from .assets import AssetsMixin
 from .auth import DEFAULT_ZOOM_SCOPES, AuthMixin
 from .faults import ZoomFaultsMixin
 from .formats import zoom_error
 from .paging import PagingMixin
 from .routes_groups import GroupRoutesMixin
+from .routes_picture import PictureRoutesMixin
 from .routes_roles import RoleRoutesMixin
 from .routes_users import UserRoutesMixin
 from .views import ViewsMixin
@@ -27,6 +30,8 @@ class ZoomSimulator(
     ZoomFaultsMixin,
     PagingMixin,
     UserRoutesMixin,
+    AssetsMixin,
+    PictureRoutesMixin,
     GroupRoutesMixin,
     RoleRoutesMixin,
     SimulatorBase,
@@ -36,12 +41,15 @@ class ZoomSimulator(
 
     Control API (thread-safe; users may be named by id or email, groups/roles by id or name): ``add_user``,
     ``update_user``, ``set_status``, ``set_role``, ``accept_invitation``, ``remove_user``, ``add_group``,
-    ``add_group_member``, ``remove_group_member``, ``add_role``, ``rename_role``, ``expire_invitation``,
-    ``omit_role_id``, ``hide_from_list``, ``revoke_tokens``, ``expire_page_tokens``; read access: ``users``,
-    ``user``, ``user_by_email``, ``groups``, ``group_by_name``, ``roles`` (id -> name), ``role``, ``role_by_name``,
-    ``owner_id``, ``owner_email``, ``token_count``. Plain attributes: ``account_id``, ``client_id``,
-    ``client_secret`` (rotate it), ``granted_scopes``, ``token_lifetime``, ``licensed_seats``,
-    ``sso_create_enabled``, ``managed_domains``, ``other_account_emails``, ``page_size_max``.
+    ``add_group_member``, ``remove_group_member``, ``add_role``, ``rename_role``, ``rename_group``,
+    ``define_custom_attribute``, ``set_assets``, ``expire_invitation``, ``omit_role_id``, ``hide_from_list``,
+    ``revoke_tokens``, ``expire_page_tokens``; read access: ``users``, ``user``, ``user_by_email``, ``groups``,
+    ``group_by_name``, ``roles`` (id -> name), ``role``, ``role_by_name``, ``custom_attributes``,
+    ``invitations_sent``, ``assets``, ``transfers``, ``picture``, ``licensed_seats_used``, ``owner_id``,
+    ``owner_email``, ``token_count``. Plain attributes: ``account_id``, ``client_id``, ``client_secret`` (rotate
+    it), ``granted_scopes``, ``token_lifetime``, ``licensed_seats``, ``basic_seats``, ``seat_error_with_count``,
+    ``known_manager_required``, ``expired_invitations_removable``, ``sso_create_enabled``, ``managed_domains``,
+    ``other_account_emails``, ``page_size_max``.
     """
 
     server_header = "ZOOM"
@@ -65,13 +73,18 @@ class ZoomSimulator(
         self.page_size_max = page_size_max
         self.granted_scopes: set[str] = set(granted_scopes)
         self.token_lifetime = 3600
-        self.licensed_seats: int | None = None
+        self.licensed_seats: int | None = None  # paid (type 2) seats besides the Owner's; None = unlimited
+        self.basic_seats: int | None = None  # Basic (type 1) user cap; None = unlimited
+        self.seat_error_with_count = False  # True: seat refusals answer 3412 (the count-bearing text) not 2033/2034
+        self.known_manager_required = False  # True: PATCH manager must be a user of the account (profile.py)
+        self.expired_invitations_removable = False  # True: DELETE disassociate removes an expired pending user
         self.sso_create_enabled = True
         self.managed_domains: set[str] | None = None
         self.other_account_emails: set[str] = set()  # emails holding a Zoom account elsewhere (custCreate -> 1009)
         self._init_auth()
         self._init_paging()
         self._label_windows: dict[str, list[float]] = {}
+        self._transfers: list[dict[str, Any]] = []
         self._init_world(owner_email, owner_first_name, owner_last_name)
         self._build_routes()
 
@@ -86,6 +99,13 @@ class ZoomSimulator(
         r("DELETE", "/v2/users/{userId}", self._h_delete_user, scope="user:delete:user:admin", category="Light")
         r("PUT", "/v2/users/{userId}/status", self._h_status, scope="user:update:status:admin", category="Light")
         r("PUT", "/v2/users/{userId}/email", self._h_email, scope="user:update:email:admin", category="Light")
+        r(
+            "POST",
+            "/v2/users/{userId}/picture",
+            self._h_picture,
+            scope="user:write:profile_picture:admin",
+            category="Medium",
+        )
         r("GET", "/v2/groups", self._h_list_groups, scope="group:read:list_groups:admin", category="Medium")
         r("POST", "/v2/groups", self._h_create_group, scope="group:write:group:admin", category="Light")
         r("GET", "/v2/groups/{groupId}", self._h_get_group, scope="group:read:group:admin", category="Light")

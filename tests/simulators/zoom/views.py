@@ -14,7 +14,9 @@ class ViewsMixin:
 
     account_id: str
 
-    def _list_json(self, u: dict[str, Any]) -> dict[str, Any]:
+    def _list_json(self, u: dict[str, Any], include: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A ``GET /users`` row: the list schema's fields only (no job_title, manager, phone_numbers, pic_url, ...;
+        fact sheet §2); ``custom_attributes`` only when ``include_fields=custom_attributes`` asks for it."""
         body: dict[str, Any] = {}
         if u["status"] != "pending":
             body["id"] = u["id"]
@@ -37,12 +39,18 @@ class ViewsMixin:
                 "group_ids": list(u["group_ids"]),
             }
         )
+        if "custom_attributes" in include:
+            body["custom_attributes"] = [dict(a) for a in u.get("custom_attributes", [])]
         if u.get("_omit_role_id"):
             del body["role_id"]
         return body
 
     def _full_json(self, u: dict[str, Any]) -> dict[str, Any]:
-        body = {k: (list(v) if isinstance(v, list) else v) for k, v in u.items() if not k.startswith("_")}
+        body = {
+            k: ([dict(i) if isinstance(i, dict) else i for i in v] if isinstance(v, list) else v)
+            for k, v in u.items()
+            if not k.startswith("_")
+        }
         body.update(
             {
                 "role_name": self._roles[u["role_id"]]["name"] if u["role_id"] in self._roles else "",
@@ -50,7 +58,7 @@ class ViewsMixin:
                 "account_number": int(hashlib.sha256(self.account_id.encode()).hexdigest()[:8], 16) % 10**9,
                 "personal_meeting_url": f"https://zoom.us/j/{u['pmi']}",
                 "use_pmi": bool(u.get("use_pmi", False)),
-                "phone_numbers": list(u.get("phone_numbers", [])),
+                "phone_numbers": [dict(p) for p in u.get("phone_numbers", [])],
                 "im_group_ids": [],
                 "cluster": "us06",
                 "jid": f"{u['id'].lower()}@xmpp.zoom.us",

@@ -1,9 +1,14 @@
 """The Zoom account's state: users (every status, pending included), groups and roles (built-in and custom), with
 the control API tests call to change them (``add_user``, ``update_user``, ``set_status``, ``set_role``,
 ``accept_invitation``, ``remove_user``, ``add_group``, ``add_group_member``, ``remove_group_member``, ``add_role``,
-``rename_role``, ``expire_invitation``, ``omit_role_id``, ``hide_from_list``) and to read them (``users``, ``user``,
-``user_by_email``, ``groups``, ``group_by_name``, ``roles``, ``role``, ``role_by_name``, ``owner_id``,
-``owner_email``). The control API applies no API rule; the route handlers do.
+``rename_role``, ``rename_group``, ``define_custom_attribute``, ``expire_invitation``, ``omit_role_id``,
+``hide_from_list``) and to read them (``users``, ``user``, ``user_by_email``, ``groups``, ``group_by_name``, ``roles``,
+``role``, ``role_by_name``, ``custom_attributes``, ``invitations_sent``, ``owner_id``, ``owner_email``). The control
+API applies no API rule; the route handlers do.
+
+``rename_group(group, new_name)``: an administrator renames a group in the web portal; its id stays (a client that
+linked the group by id still finds it). ``invitations_sent(email)``: how many invitation emails ``POST /users``
+with ``action=create`` sent to that address (a re-sent invitation counts again).
 
 ``rename_role(role, new_name)`` renames any role, built-ins included (e.g. a Member role named ``member``).
 """
@@ -39,6 +44,8 @@ class WorldMixin:
         self._emails: dict[str, str] = {}  # lower-cased email -> user id
         self._groups: dict[str, dict[str, Any]] = {}
         self._roles: dict[str, dict[str, Any]] = {}
+        self._custom_attributes: dict[str, str] = {}  # key -> name, defined in the account's settings
+        self._invitations: dict[str, int] = {}  # lower-cased email -> invitation emails sent
         for rid, name in BUILTIN_ROLES.items():
             self._roles[rid] = {"id": rid, "name": name, "description": _ROLE_DESCRIPTIONS[rid], "_seq": self._next()}
         self._owner_id = self.add_user(owner_email, owner_first_name, owner_last_name, type=2, role="Owner")
@@ -171,6 +178,25 @@ class WorldMixin:
                 raise ValueError(f"role name already used: {new_name}")
             self._roles[rid]["name"] = new_name
 
+    def rename_group(self, group: str, new_name: str) -> None:
+        """Rename a group (id or name) as an administrator would in the web portal; its id stays."""
+        with self._lock:
+            gid = self._resolve_group(group)
+            other = self.group_by_name(new_name)
+            if other is not None and other["id"] != gid:
+                raise ValueError(f"group name already used: {new_name}")
+            self._groups[gid]["name"] = new_name
+
+    def define_custom_attribute(self, name: str, key: str | None = None) -> str:
+        """Define a custom user attribute in the account's settings and return its key (``cbf_...``), the key
+        ``PATCH /users/{id}`` ``custom_attributes[].key`` must name (see profile.py)."""
+        with self._lock:
+            if name in self._custom_attributes.values():
+                raise ValueError(f"custom attribute already defined: {name}")
+            attribute_key = key or "cbf_" + zoom_id(f"attribute:{name}").lower().replace("-", "").replace("_", "")[:22]
+            self._custom_attributes[attribute_key] = name
+            return attribute_key
+
     def expire_invitation(self, user: str) -> None:
         """A pending user's invitation expires: GET/PATCH/DELETE /users/{userId} answer 400 code 1120 while the user
         stays pending (still listed with ``status=pending``). See routes_users.py."""
@@ -237,6 +263,16 @@ class WorldMixin:
         """{id, name, description, type, total_members} of a role named by id or name."""
         with self._lock:
             return self._role_json(self._roles[self._resolve_role(role)])
+
+    @property
+    def custom_attributes(self) -> dict[str, str]:
+        """key -> name of the account's custom attributes."""
+        with self._lock:
+            return dict(self._custom_attributes)
+
+    def invitations_sent(self, email: str) -> int:
+        with self._lock:
+            return self._invitations.get(email.lower(), 0)
 
     def role_by_name(self, name: str) -> dict[str, Any] | None:
         with self._lock:

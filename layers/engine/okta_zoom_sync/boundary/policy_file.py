@@ -1,4 +1,7 @@
-"""The policy file: read the YAML text and check it against the policy model, naming the key that is wrong."""
+"""The policy text (YAML): read it and check it against the policy model, naming the key that is wrong.
+
+`parse_policy` checks text from anywhere (`kind` and `source` say where, for the error); `load_policy` reads a file.
+The SSM parameter is read in boundary/policy_source.py."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.errors import InvalidPolicyError
 
 
-def parse_policy(text: str, source: str = "policy") -> Policy:
+def parse_policy(text: str, source: str = "policy", *, kind: str = "policy file") -> Policy:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -20,18 +23,18 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         if isinstance(exc, yaml.reader.ReaderError):
             where = f" at line {text.count(chr(10), 0, exc.position) + 1} (a character YAML does not allow)"
-        raise InvalidPolicyError(f"invalid policy file {source}: not valid YAML{where}") from None
+        raise InvalidPolicyError(f"invalid {kind} {source}: not valid YAML{where}") from None
     except (ValueError, RecursionError):
         # PyYAML raises these for a bad explicit tag (`!!int x`) or absurd nesting.
-        raise InvalidPolicyError(f"invalid policy file {source}: not valid YAML (a bad value or nesting)") from None
+        raise InvalidPolicyError(f"invalid {kind} {source}: not valid YAML (a bad value or nesting)") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InvalidPolicyError(f"invalid policy file {source}: expected a mapping of keys, got {type(data).__name__}")
+        raise InvalidPolicyError(f"invalid {kind} {source}: expected a mapping of keys, got {type(data).__name__}")
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise InvalidPolicyError(describe_validation_error(f"policy file {source}", exc)) from None
+        raise InvalidPolicyError(describe_validation_error(f"{kind} {source}", exc)) from None
 
 
 def load_policy(path: Path) -> Policy:

@@ -8,6 +8,7 @@ from typing import Any, Self
 from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
 
+from okta_zoom_sync.boundary.aws_errors import aws_error_reason
 from okta_zoom_sync.core.keys import load_private_key
 from okta_zoom_sync.errors import InvalidSecretError
 
@@ -97,18 +98,9 @@ class SecretsManagerCredentials:
             raw: Any = parameters.get_secret(self.secret_id, max_age=SECRET_CACHE_SECONDS, force_fetch=force_fetch)
         except parameters.exceptions.GetParameterError as exc:
             raise InvalidSecretError(
-                f"cannot read the secret {self.secret_id!r} (CREDENTIALS_SECRET_ID): {_aws_reason(exc)}"
+                f"cannot read the secret {self.secret_id!r} (CREDENTIALS_SECRET_ID): {aws_error_reason(exc)}"
             ) from exc
         return parse_credentials(raw)
-
-
-def _aws_reason(exc: Exception) -> str:
-    cause = exc.__cause__ or exc.__context__
-    response = getattr(cause, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".strip()
-    return type(cause).__name__ if cause else "unknown error"
 
 
 def read_shared_secret(secret_id: str) -> str:
@@ -117,7 +109,9 @@ def read_shared_secret(secret_id: str) -> str:
     try:
         raw: Any = parameters.get_secret(secret_id, max_age=SECRET_CACHE_SECONDS)
     except parameters.exceptions.GetParameterError as exc:
-        raise InvalidSecretError(f"cannot read the secret {secret_id!r} (HOOK_SECRET_ID): {_aws_reason(exc)}") from exc
+        raise InvalidSecretError(
+            f"cannot read the secret {secret_id!r} (HOOK_SECRET_ID): {aws_error_reason(exc)}"
+        ) from exc
     value = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw or "")
     if not value.strip():
         raise InvalidSecretError(f"the secret {secret_id!r} (HOOK_SECRET_ID) is empty")

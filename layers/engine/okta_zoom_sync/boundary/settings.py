@@ -24,6 +24,8 @@ SETTINGS_VARIABLES = (
     "CREDENTIALS_SECRET_ID",
     "STATE_TABLE_NAME",
     "SYNC_POLICY_PATH",
+    "SYNC_POLICY_PARAMETER",
+    "SYNC_POLICY_MAX_AGE",
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
     "APPLY_WORKERS",
@@ -34,6 +36,8 @@ OPTIONAL_VARIABLES = (
     "ZOOM_API_URL",
     "ZOOM_TOKEN_URL",
     "SYNC_POLICY_PATH",
+    "SYNC_POLICY_PARAMETER",
+    "SYNC_POLICY_MAX_AGE",
     "ZOOM_PLAN",
     "OKTA_RATE_SHARE",
     "APPLY_WORKERS",
@@ -52,6 +56,10 @@ class Settings(BaseModel):
     credentials_secret_id: str = Field(alias="CREDENTIALS_SECRET_ID", min_length=1)
     state_table_name: str = Field(alias="STATE_TABLE_NAME", min_length=1)
     sync_policy_path: Path | None = Field(alias="SYNC_POLICY_PATH", default=None)
+    # The SSM parameter holding the policy (name or ARN); when set it wins over SYNC_POLICY_PATH.
+    sync_policy_parameter: str | None = Field(alias="SYNC_POLICY_PARAMETER", default=None)
+    # Seconds a policy read from the parameter is reused before it is read again (0: every run reads it).
+    sync_policy_max_age: int = Field(alias="SYNC_POLICY_MAX_AGE", default=300, ge=0, le=3600)
     # The Zoom account's plan, which sets the requests per second of each rate-limit label (free | pro | business,
     # business meaning Business+: Business, Education, Enterprise). Pro, the lower paid tier, unless told.
     zoom_plan: Literal["free", "pro", "business"] = Field(alias="ZOOM_PLAN", default="pro")
@@ -77,6 +85,13 @@ class Settings(BaseModel):
                 raise ValueError(f"must be label=requests per second, comma-separated ({', '.join(RATE_LABELS)})")
             limits[label] = int(number)
         return limits
+
+    @field_validator("sync_policy_parameter")
+    @classmethod
+    def _parameter_name(cls, value: str | None) -> str | None:
+        if value is not None and (value != value.strip() or any(c.isspace() for c in value)):
+            raise ValueError("must be an SSM parameter name (e.g. /okta-zoom-sync/sync-policy) or ARN, without spaces")
+        return value
 
     @field_validator("zoom_plan", mode="before")
     @classmethod

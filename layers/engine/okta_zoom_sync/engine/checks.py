@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.core.ports import StatePing
 from okta_zoom_sync.errors import AuthError, NotFoundError, PermissionDeniedError, SyncError
 
@@ -67,6 +68,21 @@ def _try(name: str, action: Callable[[], str], fix: Callable[[SyncError], str]) 
 
 def missing_zoom_scopes(granted: frozenset[str]) -> list[str]:
     return [granular for granular, classic in ZOOM_SCOPES if granular not in granted and classic not in granted]
+
+
+def check_policy(load: Callable[[], Policy], source: str) -> Check:
+    """The policy can be read from where the runs read it (the SSM parameter, when set) and is valid."""
+
+    def read() -> str:
+        load()
+        return f"the policy from {source} is valid"
+
+    def fix(exc: SyncError) -> str:
+        if exc.message.startswith("cannot read"):
+            return "Check that it exists and that the function may read it (ssm:GetParameter for a parameter)."
+        return "Correct the key named (see the README's policy reference)."
+
+    return _try("policy", read, fix)
 
 
 def check_state(state: StatePing, table_name: str) -> Check:

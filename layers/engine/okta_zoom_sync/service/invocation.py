@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from okta_zoom_sync.boundary.policy_file import load_policy
+from okta_zoom_sync.boundary.policy_source import PolicySource
 from okta_zoom_sync.boundary.request import Mode, QueueBatch, SyncEvent, parse_event
 from okta_zoom_sync.boundary.secrets import Credentials, SecretsManagerCredentials
 from okta_zoom_sync.boundary.settings import SETTINGS_VARIABLES, Settings, once_per_cold_start
 from okta_zoom_sync.core.report import RunReport, RunStatus
 from okta_zoom_sync.core.system_log import named_users
 from okta_zoom_sync.engine.budget import TimeBudget
-from okta_zoom_sync.engine.checks import Check, check_okta, check_state, check_zoom
+from okta_zoom_sync.engine.checks import Check, check_okta, check_policy, check_state, check_zoom
 from okta_zoom_sync.errors import ConfigurationError, SyncError
 from okta_zoom_sync.observability import logger
 from okta_zoom_sync.service.metrics import emit_check_metrics, emit_run_metrics
@@ -77,7 +77,7 @@ def run(request: SyncEvent | QueueBatch, settings: Settings | ConfigurationError
     if isinstance(settings, ConfigurationError):
         _configuration_failed(report, settings)
     elif request.mode is Mode.CHECK:
-        _check(settings, report)
+        _check(settings, report, invocation)
         emit_check_metrics(report)
         return report
     else:
@@ -117,7 +117,8 @@ def _configuration_failed(report: RunReport, exc: ConfigurationError) -> None:
 def _sync(request: SyncEvent, settings: Settings, invocation: Invocation, report: RunReport) -> RunReport:
     secret = SecretsManagerCredentials(settings.credentials_secret_id)
     try:
-        policy = load_policy(settings.sync_policy_path or invocation.default_policy)
+        # A dry run is how an operator tries a policy just put: it reads the parameter afresh.
+        policy = PolicySource.from_settings(settings, invocation.default_policy).load(fresh=request.dry_run)
         credentials = secret.load()
         engine = build_engine(settings, policy, credentials, dry_run=request.dry_run, budget=invocation.budget)
     except ConfigurationError as exc:
@@ -138,7 +139,7 @@ def _sync(request: SyncEvent, settings: Settings, invocation: Invocation, report
     return engine.run(request, _new_report(request, invocation))
 
 
-def _check(settings: Settings, report: RunReport) -> None:
+def _check(settings: Settings, report: RunReport, invocation: Invocation) -> None:
     """The connection test. Each check runs on its own; one failing does not hide the others."""
     checks: list[Check] = []
     credentials: Credentials | None = None
@@ -148,6 +149,11 @@ def _check(settings: Settings, report: RunReport) -> None:
     except SyncError as exc:
         checks.append(Check("secret", False, f"{exc.message}. Fix the secret's keys (see the README)."))
     checks.append(check_state(build_state(settings), settings.state_table_name))
+    policy_source = PolicySource.from_settings(settings, invocation.default_policy)
+    if policy_source.parameter:
+        # Only a policy kept in SSM can be out of the function's reach (a permission, a deleted parameter); the
+        # contract's checks (secret, state table, Okta, Zoom) are unchanged when the policy is a file.
+        checks.append(check_policy(lambda: policy_source.load(fresh=True), policy_source.description))
     if credentials is not None:
         checks.extend(check_okta(build_okta(settings, credentials), settings.okta_app_id))
         checks.extend(check_zoom(build_zoom(settings, credentials)))
