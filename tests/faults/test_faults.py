@@ -356,8 +356,8 @@ def test_slow_zoom_and_a_short_deadline_carry_work_over(
 def test_permanent_failure_is_quarantined_and_retried_with_growing_delay(
     stack: Stack, output: pytest.CaptureFixture[str]
 ) -> None:
-    # Given one licensed seat and two users to create as licensed
-    stack.set_policy("default_license: licensed\n")
+    # Given one licensed seat and two users to create as licensed, with no fallback to Basic
+    stack.set_policy("default_license: licensed\nlicense_fallback: none\n")
     stack.zoom.licensed_seats = 1
     add_person(stack, "fits@acme.example")
     uid = add_person(stack, "nospace@acme.example")
@@ -393,7 +393,7 @@ def test_permanent_failure_is_quarantined_and_retried_with_growing_delay(
     assert fourth["applied"]["create"] == 1 and failure(stack, uid) is None
     output.readouterr()
     record(
-        "license limit (permanent): quarantined, retried later",
+        "license limit (permanent, license_fallback none): quarantined, retried later",
         4,
         [first, second, third, fourth],
         "nothing (user created once seats were there)",
@@ -416,8 +416,8 @@ def make_due(stack: Stack, key: str) -> None:
 
 
 def test_a_users_run_ignores_quarantine(stack: Stack, output: pytest.CaptureFixture[str]) -> None:
-    # Given a user quarantined for lack of seats
-    stack.set_policy("default_license: licensed\n")
+    # Given a user quarantined for lack of seats (no fallback to Basic)
+    stack.set_policy("default_license: licensed\nlicense_fallback: none\n")
     stack.zoom.licensed_seats = 0
     uid = add_person(stack, "q@acme.example")
     stack.invoke({"mode": "full"})

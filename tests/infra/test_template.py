@@ -62,6 +62,7 @@ METRICS = {
     "OperationsApplied",
     "OperationsFailed",
     "OperationsHeld",
+    "LicenseShortage",
     "RunDurationMs",
 }
 STATE_TABLE_ACTIONS = {
@@ -593,11 +594,11 @@ def test_alarm_topic_and_conditional_email_subscription(template: dict[str, Any]
 def test_run_outcome_alarms_use_the_contract_metrics(template: dict[str, Any]) -> None:
     by_metric = alarms_by_metric(template)
     custom = {name: alarm for name, alarm in by_metric.items() if alarm["Namespace"] == NAMESPACE}
-    assert set(custom) == {"RunFailed", "OperationsFailed", "OperationsHeld", "RunSucceeded"}
+    assert set(custom) == {"RunFailed", "OperationsFailed", "OperationsHeld", "LicenseShortage", "RunSucceeded"}
     assert set(custom) <= METRICS
     for alarm in custom.values():
         assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
-    for name in ("RunFailed", "OperationsFailed", "OperationsHeld"):
+    for name in ("RunFailed", "OperationsFailed", "OperationsHeld", "LicenseShortage"):
         alarm = custom[name]
         assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -609,6 +610,9 @@ def test_run_outcome_alarms_use_the_contract_metrics(template: dict[str, Any]) -
     # never because no run reported (a skipped or failed run leaves it as it is).
     assert custom["OperationsHeld"]["Statistic"] == "Maximum"
     assert custom["OperationsHeld"]["TreatMissingData"] == "ignore"
+    # A full run always reports the shortage (0 clears the alarm); other runs only a shortage they met.
+    assert custom["LicenseShortage"]["Statistic"] == "Maximum"
+    assert custom["LicenseShortage"]["TreatMissingData"] == "ignore"
 
 
 def test_no_successful_run_alarm_treats_silence_as_failure(template: dict[str, Any]) -> None:
@@ -643,7 +647,7 @@ def test_function_errors_and_dead_letter_alarms(template: dict[str, Any]) -> Non
 
 def test_every_alarm_notifies_the_topic(template: dict[str, Any]) -> None:
     alarms = alarms_by_metric(template)
-    assert len(alarms) == 7
+    assert len(alarms) == 8
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}]

@@ -273,9 +273,9 @@ def test_run_records_are_kept_with_a_ttl(stack: Stack) -> None:
 
 
 def test_zoom_failure_for_one_user_does_not_stop_the_others(stack: Stack) -> None:
-    # Given one licensed seat and three users to create as licensed
+    # Given one licensed seat and three users to create as licensed, with no fallback to Basic
     stack.zoom.licensed_seats = 1
-    stack.set_policy("default_license: licensed\n")
+    stack.set_policy("default_license: licensed\nlicense_fallback: none\n")
     for name in ("l1", "l2", "l3"):
         add_person(stack, f"{name}@acme.example")
     # When a full run goes

@@ -8,7 +8,14 @@ import pytest
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.core.model import ZoomUser
-from okta_zoom_sync.errors import AuthError, ConflictError, LicenseLimitError, NotFoundError, PermanentError
+from okta_zoom_sync.errors import (
+    AuthError,
+    BasicSeatLimitError,
+    ConflictError,
+    LicenseLimitError,
+    NotFoundError,
+    PermanentError,
+)
 
 from tests.simulators import ZoomSimulator
 
@@ -199,8 +206,12 @@ def test_typed_errors_from_writes(sim: ZoomSimulator) -> None:
     zoom = client(sim)
     with pytest.raises(ConflictError, match="1005"):
         zoom.create_user(action="ssoCreate", email="taken@acme.example", first_name="T", last_name="K", license_type=1)
-    with pytest.raises(LicenseLimitError):
+    with pytest.raises(LicenseLimitError) as refused:
         zoom.create_user(action="ssoCreate", email="lic@acme.example", first_name="L", last_name="C", license_type=2)
+    assert not isinstance(refused.value, BasicSeatLimitError)  # a paid seat: Basic is there to fall back to
+    sim.basic_seats = 1  # the user already there holds it
+    with pytest.raises(BasicSeatLimitError, match="2033"):  # the Basic cap: nothing lower
+        zoom.create_user(action="ssoCreate", email="bas@acme.example", first_name="B", last_name="C", license_type=1)
     with pytest.raises(NotFoundError):
         zoom.set_status("no-such-user", "activate")
 

@@ -119,6 +119,10 @@ class LicenseLimitError(ApiError):
     """Zoom has no free seat of the requested license type."""
 
 
+class BasicSeatLimitError(LicenseLimitError):
+    """Zoom's cap on Basic users is reached (Zoom code 2033): there is no lower license to fall back to."""
+
+
 class PermanentError(ApiError):
     """Anything else: the same request would fail the same way again."""
 

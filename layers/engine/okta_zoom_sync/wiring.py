@@ -77,7 +77,15 @@ def build_engine(
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
     else:
-        executor = Applier(zoom, zoom, store, clock=utc_now, workers=apply_workers(settings), batch=store)
+        executor = Applier(
+            zoom,
+            zoom,
+            store,
+            clock=utc_now,
+            workers=apply_workers(settings),
+            batch=store,
+            license_fallback=policy.license_fallback,
+        )
         state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(
         okta=okta,

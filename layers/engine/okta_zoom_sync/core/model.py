@@ -126,6 +126,9 @@ class Link:
     # The role the sync took away so that Zoom would let it deactivate the user (Admin, a custom role):
     # given back on reactivation when no role rule decides the user's role.
     restore_role: str | None = None
+    # ISO-8601 UTC of the last invitation the sync sent (or tried to send again) to this pending user: an expired
+    # invitation is sent again at most once per `invitations.RESEND_PERIOD`.
+    invited_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,8 @@ class OpKind(StrEnum):
     GROUP_REMOVE = "group_remove"
     DEACTIVATE = "deactivate"
     DELETE = "delete"
+    # An expired invitation sent again: the pending user is removed (disassociate) and invited again.
+    REINVITE = "reinvite"
 
 
 OP_KINDS: tuple[OpKind, ...] = tuple(OpKind)

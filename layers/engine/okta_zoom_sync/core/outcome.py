@@ -15,6 +15,9 @@ class Outcome(StrEnum):
     HELD = "held"  # held by a brake (max_deprovisions, max_license_downgrades)
     DEFERRED = "deferred"  # the run's time ran out before this user: the next run carries on
     PLANNED = "planned"  # dry run
+    # license_fallback basic: Zoom had no seat of the license, so the user keeps the one it has (Basic); a later run
+    # tries again. Not a failure: the user is provisioned and can sign in.
+    NO_SEAT = "no_seat"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,9 @@ class OperationResult:
     retryable: bool = False  # the failure was transient (retries ran out); not held against the user
     fatal: bool = False  # the failure stops the run (a credential refused, the state table unreachable)
     credential_refused: bool = False
+    # Zoom had no seat of the license asked for: the user was created on Basic (applied), kept on it (no_seat), or
+    # not created (failed, license_fallback none). What the LicenseShortage metric counts.
+    license_shortage: bool = False
 
 
 def never() -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from okta_zoom_sync.core.invitations import invitation_due
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
@@ -88,7 +89,7 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
-        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules)
+        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules, now)
         if user_plan is not None:
             users.append(user_plan)
 
@@ -237,6 +238,7 @@ def _plan_user(
     link: Link | None,
     policy: Policy,
     rules: _Rules,
+    now: datetime,
 ) -> UserPlan | None:
     ops: list[Operation] = []
 
@@ -255,10 +257,7 @@ def _plan_user(
             Change("type", None, want.license_type),
             Change("action", None, policy.create_action.value),
         )
-        if want.role is not None and not same_role(want.role, MEMBER_ROLE):
-            op(OpKind.ROLE, Change("role", MEMBER_ROLE, want.role))
-        for group in sorted(want.zoom_groups):
-            op(OpKind.GROUP_ADD, Change("group", None, group))
+        ops.extend(_new_user_settings(want, None))
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
     if previous_owner is not None:
@@ -269,6 +268,10 @@ def _plan_user(
             changes.append(Change("previous_okta_id", previous_owner, None))
         op(OpKind.ADOPT, *changes)
 
+    if _reinvite_due(want, have, link, now):
+        ops.append(_reinvite(want, have, policy))
+        ops.extend(_new_user_settings(want, have.zoom_id))
+        return _user_plan(have, want.okta_id, ops)
     # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
     if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
         return _user_plan(have, want.okta_id, ops)
@@ -322,6 +325,35 @@ def _plan_user(
         for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
             op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
     return _user_plan(have, want.okta_id, ops)
+
+
+def _new_user_settings(want: DesiredUser, zoom_id: str | None) -> list[Operation]:
+    """What a user just created (or invited again) is given after its create: its managed role and groups."""
+    ops = []
+    if want.role is not None and not same_role(want.role, MEMBER_ROLE):
+        ops.append(Operation(OpKind.ROLE, want.email, want.okta_id, zoom_id, (Change("role", MEMBER_ROLE, want.role),)))
+    for group in sorted(want.zoom_groups):
+        ops.append(Operation(OpKind.GROUP_ADD, want.email, want.okta_id, zoom_id, (Change("group", None, group),)))
+    return ops
+
+
+def _reinvite_due(want: DesiredUser, have: ZoomUser, link: Link | None, now: datetime) -> bool:
+    """An expired invitation of a user who should be active, not sent again within the period (core/invitations)."""
+    expired = have.status == ZoomStatus.PENDING and have.invitation_expired
+    return expired and want.state is DesiredState.ACTIVE and invitation_due(link, now)
+
+
+def _reinvite(want: DesiredUser, have: ZoomUser, policy: Policy) -> Operation:
+    """Remove the expired invitation and invite the user again at the same address, as a create would (a new Okta
+    address waits, as for any pending user, until the invitation is accepted)."""
+    changes = (
+        Change("invitation", "expired", "sent"),
+        Change("first_name", None, want.first_name),
+        Change("last_name", None, want.last_name),
+        Change("type", None, want.license_type),
+        Change("action", None, policy.create_action.value),
+    )
+    return Operation(OpKind.REINVITE, have.email, want.okta_id, have.zoom_id, changes)
 
 
 def _user_plan(have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False) -> UserPlan | None:

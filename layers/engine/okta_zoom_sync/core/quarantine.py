@@ -11,6 +11,8 @@ from okta_zoom_sync.core.outcome import OperationResult, Outcome
 
 FIRST_DELAY = timedelta(minutes=10)
 LONGEST_DELAY = timedelta(hours=24)
+# Outcomes that leave nothing to retry for now (a license kept for lack of seats is tried by every run anyway).
+SETTLED = frozenset({Outcome.APPLIED, Outcome.HELD, Outcome.NO_SEAT})
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -86,6 +88,6 @@ def settle_failures(
                     now,
                 )
             )
-        elif key in failures and all(r.outcome in (Outcome.APPLIED, Outcome.HELD) for r in user_results):
+        elif key in failures and all(r.outcome in SETTLED for r in user_results):
             to_clear.append(key)
     return to_put, to_clear

@@ -21,13 +21,17 @@ from okta_zoom_sync.core.model import (
 from okta_zoom_sync.core.ordering import dependencies
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
 from okta_zoom_sync.core.planner import may_take_over
+from okta_zoom_sync.core.policy import LicenseFallback
 from okta_zoom_sync.core.ports import LinkBatchWriter, LinkWriter, ZoomReader, ZoomWriter
+from okta_zoom_sync.core.seats import BASIC_TYPE
+from okta_zoom_sync.engine.license_fallback import NoSeat, SeatMemory
 from okta_zoom_sync.engine.link_buffer import LinkBuffer
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
     ConflictError,
     EmailTakenError,
+    LicenseLimitError,
     ManagedDomainUserError,
     PermanentError,
     StateError,
@@ -82,9 +86,11 @@ class Applier(Executor):
         clock: Callable[[], datetime],
         workers: int = 1,
         batch: LinkBatchWriter | None = None,
+        license_fallback: LicenseFallback = LicenseFallback.NONE,
     ) -> None:
         """`workers`: users applied at once. `batch`: where buffered links are written in batches; None writes each
-        link at once through `links`."""
+        link at once through `links`. `license_fallback`: what a license Zoom has no seat for becomes
+        (`license_fallback.py`); the default sends what the plan says and fails when refused."""
         self.writer = writer
         self.reader = reader
         self.links = links
@@ -95,6 +101,8 @@ class Applier(Executor):
         self._batch = batch
         self._buffer: LinkBuffer | None = None
         self._lost: dict[int, StateError] = {}  # id(operation) -> why its link was not written
+        self.license_fallback = license_fallback
+        self._seats = SeatMemory(license_fallback)
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         """Apply user by user. Time is checked only before a user starts, so a user is never left half done.
@@ -107,6 +115,7 @@ class Applier(Executor):
         operations fail as a link written one at a time would (fatal: the state table is unreachable)."""
         self._buffer = None if self._batch is None else LinkBuffer(self._batch)
         self._lost = {}
+        self._seats = SeatMemory(self.license_fallback)
         if self.workers == 1 or len(plan.users) < 2:
             results = self._execute_in_turn(plan, should_stop)
         else:
@@ -198,6 +207,16 @@ class Applier(Executor):
                 continue
             try:
                 zoom_id, email = self._apply(op, zoom_id, email)
+            except NoSeat as no_seat:
+                # Not a failure: the user keeps Basic and its other operations go on; a later run tries again.
+                logger.warning(
+                    "license kept: no seat",
+                    extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
+                           "error_code": no_seat.code, "error": no_seat.message},
+                )  # fmt: skip
+                kept = OperationResult(op, Outcome.NO_SEAT, no_seat.code, no_seat.message, license_shortage=True)
+                results.append(kept)
+                continue
             except SyncError as exc:
                 # An email move refused because the address is taken (1005) blocks nothing else of this user: the
                 # other operations address the user by id. It is tried again by a later run, once the address is free.
@@ -217,7 +236,10 @@ class Applier(Executor):
                 )
                 retryable = (isinstance(exc, ApiError) and exc.retryable) or taken
                 refused = isinstance(exc, AuthError)
-                results.append(OperationResult(op, Outcome.FAILED, exc.code, exc.message, retryable, fatal, refused))
+                short = isinstance(exc, LicenseLimitError)
+                results.append(
+                    OperationResult(op, Outcome.FAILED, exc.code, exc.message, retryable, fatal, refused, short)
+                )
                 continue
             logger.info(
                 "operation applied",
@@ -229,7 +251,7 @@ class Applier(Executor):
                     "changes": op.to_dict()["changes"],
                 },
             )
-            results.append(OperationResult(op, Outcome.APPLIED))
+            results.append(OperationResult(op, Outcome.APPLIED, license_shortage=self._seats.did_fall_back(op)))
         return results
 
     def _apply(self, op: Operation, zoom_id: str | None, email: str) -> tuple[str | None, str]:
@@ -238,7 +260,10 @@ class Applier(Executor):
         match op.op:
             case OpKind.CREATE:
                 zoom_id = self._create(op)
-                self._link(op, zoom_id, email)
+                invited = self.clock().isoformat() if op.new_value("action") == "create" else None
+                self._link(op, zoom_id, email, invited_at=invited)
+            case OpKind.REINVITE:
+                zoom_id = self._reinvite(op, target)
             case OpKind.ADOPT:
                 self._link(op, target, email)
                 for change in op.changes:
@@ -254,7 +279,7 @@ class Applier(Executor):
             case OpKind.UPDATE:
                 self.writer.update_user(target, {c.field: c.new for c in op.changes})
             case OpKind.LICENSE:
-                self.writer.update_user(target, {"type": op.new_value("type")})
+                self._change_license(op, target)
             case OpKind.ROLE:
                 change = op.changes[0]
                 if same_role(str(change.new), MEMBER_ROLE):
@@ -270,21 +295,78 @@ class Applier(Executor):
                 self.writer.remove_from_group(target, str(op.changes[0].old))
             case OpKind.DEACTIVATE:
                 self.writer.set_status(target, "deactivate")
+                self._seats.freed()  # a deactivated user holds no license
                 self._link(op, target, email, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
             case OpKind.DELETE:
                 self._delete(op, target)
+                self._seats.freed()
                 if op.okta_id is not None:
                     self._unlink(op.okta_id, op)
         return zoom_id, email
 
     def _create(self, op: Operation) -> str:
+        """Create the user; with `license_fallback: basic`, on Basic when Zoom has no seat of its license."""
+        license_type = int(str(op.new_value("type")))
+        if self._seats.known_short(license_type) is None:
+            try:
+                return self._send_create(op, license_type)
+            except LicenseLimitError as exc:
+                if not self._seats.may_fall_back(license_type, exc):
+                    raise
+                self._seats.refused(license_type, exc)
+        logger.warning("no seat of the license: creating on Basic", extra={"email": op.email, "type": license_type})
+        zoom_id = self._send_create(op, BASIC_TYPE)
+        self._seats.fell_back(op)
+        return zoom_id
+
+    def _change_license(self, op: Operation, target: str) -> None:
+        """Send the new type alone: Zoom refuses `type` with `plan_united_type`/`zoom_one_type` in one request."""
+        license_type = int(str(op.new_value("type")))
+        earlier = self._seats.known_short(license_type)
+        if earlier is not None:
+            raise NoSeat(earlier.code, f"not sent: Zoom refused this license for lack of seats earlier in this run "
+                                       f"({earlier.message})")  # fmt: skip
+        try:
+            self.writer.update_user(target, {"type": license_type})
+        except LicenseLimitError as exc:
+            if not self._seats.may_fall_back(license_type, exc):
+                raise
+            self._seats.refused(license_type, exc)
+            raise NoSeat(exc.code, exc.message) from exc
+        if op.is_license_downgrade:
+            self._seats.freed()
+
+    def _reinvite(self, op: Operation, target: str) -> str:
+        """Send an expired invitation again: remove the pending user (disassociate; a managed-domain one is deleted),
+        then create it again. The attempt is remembered in the link first (`invited_at`), whatever Zoom answers, so
+        the next one waits for the period (core/invitations.py)."""
+        self._link(op, target, op.email, invited_at=self.clock().isoformat())
+        try:
+            self.writer.delete_user(target, "disassociate")
+        except ManagedDomainUserError:
+            self.writer.delete_user(target, "delete")
+        try:
+            zoom_id = self._create(op)
+        except EmailTakenError as exc:
+            raise PermanentError(
+                f"Zoom did not remove the expired invitation of {op.email} (it answers 'invitation expired' to the "
+                "removal too), so it cannot be sent again: delete the pending user in Zoom's web portal and a later "
+                "run invites it again; not tried again by the sync before the re-send period",
+                api="zoom",
+                code="invitation_not_removable",
+                status=exc.status,
+            ) from exc
+        self._link(op, zoom_id, op.email, invited_at=self.clock().isoformat())
+        return zoom_id
+
+    def _send_create(self, op: Operation, license_type: int) -> str:
         try:
             return self.writer.create_user(
                 action=str(op.new_value("action")),
                 email=op.email,
                 first_name=str(op.new_value("first_name")),
                 last_name=str(op.new_value("last_name")),
-                license_type=int(str(op.new_value("type"))),
+                license_type=license_type,
             )
         except ConflictError as exc:
             # The email exists already: a create whose answer was lost, or a user invited meanwhile. Adopt it.
@@ -333,10 +415,11 @@ class Applier(Executor):
         *,
         deactivated_at: str | None = None,
         restore_role: str | None = None,
+        invited_at: str | None = None,
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role)
+        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role, invited_at)
         if self._buffer is not None:
             self._buffer.put(link, op)
         else:

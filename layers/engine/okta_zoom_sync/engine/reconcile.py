@@ -11,12 +11,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from okta_zoom_sync.core.guardrail import apply_guardrail
+from okta_zoom_sync.core.invitations import reinvite_notes
 from okta_zoom_sync.core.model import user_key
 from okta_zoom_sync.core.planner import plan as make_plan
 from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.core.ports import LinkStore
 from okta_zoom_sync.core.quarantine import hold_quarantined
 from okta_zoom_sync.core.report import RunReport
+from okta_zoom_sync.core.seats import shortage_notes
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checkpoint import Checkpoint, Work
 from okta_zoom_sync.engine.executor import Executor
@@ -81,6 +83,7 @@ class Reconciler:
         report.plan = plan
         report.notes.extend(plan.notes)
         report.results = self.executor.execute(plan, should_stop=self.budget.exhausted)
+        report.notes.extend(shortage_notes(report.results) + reinvite_notes(report.results))
         scope = snapshot.scope(plan)
         report.still_held = [] if scope is None else [r for k, r in work.held.items() if k not in scope]
         report.settle_status(

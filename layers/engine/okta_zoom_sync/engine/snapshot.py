@@ -6,8 +6,9 @@ it could not read) travels in the `Snapshot`, and the reconcile step copies it i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from okta_zoom_sync.core.desired import desired_users, zoom_email
 from okta_zoom_sync.core.model import (
@@ -23,6 +24,7 @@ from okta_zoom_sync.core.model import (
 from okta_zoom_sync.core.planner import email_domain
 from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.core.ports import LinkStore, OktaReader, ZoomReader
+from okta_zoom_sync.engine.invitations import mark_expired_invitations
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -116,8 +118,16 @@ class SnapshotReader:
     """Reads snapshots through the ports. Reads only: no state-table write, no report."""
 
     def __init__(
-        self, *, okta: OktaReader, zoom: ZoomReader, links: LinkStore, policy: Policy, rule_groups: RuleGroups
+        self,
+        *,
+        okta: OktaReader,
+        zoom: ZoomReader,
+        links: LinkStore,
+        policy: Policy,
+        rule_groups: RuleGroups,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock
         self.okta = okta
         self.zoom = zoom
         self.links = links
@@ -140,7 +150,8 @@ class SnapshotReader:
         if not actual.complete:
             incomplete.append(actual.reason or "Zoom's user list is incomplete")
         links = self.links.load_links()
-        return Snapshot(desired, actual.items, links, incomplete=tuple(incomplete), notes=tuple(notes))
+        users = mark_expired_invitations(self.zoom, actual.items, desired, links, self.clock())
+        return Snapshot(desired, users, links, incomplete=tuple(incomplete), notes=tuple(notes))
 
     def read_users(self, refs: Iterable[str], *, explicit: bool) -> Snapshot:
         """Read just these users (an email or an Okta id each) from Okta, the links and Zoom.

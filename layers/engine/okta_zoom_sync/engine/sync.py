@@ -59,7 +59,9 @@ class SyncEngine:
         self.request_stats = request_stats
         self.lease = Lease(state, budget)
         rule_groups = RuleGroups(okta, policy)  # resolved once per run, by whichever step needs them first
-        self.snapshots = SnapshotReader(okta=okta, zoom=zoom, links=state, policy=policy, rule_groups=rule_groups)
+        self.snapshots = SnapshotReader(
+            okta=okta, zoom=zoom, links=state, policy=policy, rule_groups=rule_groups, clock=clock
+        )
         self.reconciler = Reconciler(
             policy=policy, links=state, executor=executor, checkpoint=checkpoint, clock=clock, budget=budget
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.metrics import MetricUnit
 
 from okta_zoom_sync.core.report import RunReport, RunStatus
+from okta_zoom_sync.core.seats import license_shortages
 from okta_zoom_sync.observability import metrics
 
 STATUS_METRICS = {
@@ -35,6 +36,11 @@ def emit_run_metrics(report: RunReport) -> None:
     if report.status is not RunStatus.FAILED and report.status is not RunStatus.SKIPPED:
         # What is still held after this run (the blocked alarm's metric): a run that read nothing says nothing.
         metrics.add_metric(name="OperationsHeld", unit=MetricUnit.Count, value=sum(held.values()))
+    shortages = license_shortages(report.results)
+    if shortages or report.mode == "full":
+        # Users Zoom had no seat of their license for. A full run reads everyone, so its count (0 included) is the
+        # one the alarm settles on; a partial run (incremental, users) tells only of a shortage it met.
+        metrics.add_metric(name="LicenseShortage", unit=MetricUnit.Count, value=shortages)
     metrics.add_metric(name="UserFailuresRecorded", unit=MetricUnit.Count, value=report.failures_recorded)
     metrics.add_metric(name="RunDurationMs", unit=MetricUnit.Milliseconds, value=report.duration_ms)
     metrics.add_metric(name="UsersQuarantined", unit=MetricUnit.Count, value=len(summary["quarantined"]))

@@ -18,6 +18,7 @@ from okta_zoom_sync.adapters.http.dialect import ApiDialect, ErrorParser, reason
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
+    BasicSeatLimitError,
     ConflictError,
     EmailTakenError,
     LicenseLimitError,
@@ -30,6 +31,7 @@ from okta_zoom_sync.errors import (
 )
 
 ZOOM_LICENSE_CODES = frozenset({2033, 2034, 2038, 3412})
+ZOOM_BASIC_SEAT_CODE = 2033  # the Basic-user cap: no lower license to fall back to
 ZOOM_MISSING_SCOPE_CODES = frozenset({4700, 4711})
 ZOOM_INVALID_TOKEN_CODE = 124
 ZOOM_USER_NOT_FOUND = 1001
@@ -59,6 +61,8 @@ def classify_zoom(status: int, code: int | None, message: str, retry_after: floa
         return RateLimitedError(text, api="zoom", code=code_s, status=status, retry_after=retry_after)
     if status >= 500:
         return RetryableError(text, api="zoom", code=code_s, status=status, retry_after=retry_after)
+    if code == ZOOM_BASIC_SEAT_CODE:
+        return BasicSeatLimitError(text, api="zoom", code=code_s, status=status)
     if code in ZOOM_LICENSE_CODES:
         return LicenseLimitError(text, api="zoom", code=code_s, status=status)
     if code in ZOOM_MISSING_SCOPE_CODES:
