@@ -180,3 +180,21 @@ def test_a_picture_failure_stops_no_other_change_of_the_user(stack: Stack, pictu
     assert result["applied"]["update"] == 1, result
     assert result["failed"]["picture"] == 1 and set(picture_errors(result)) == {"pat@acme.example"}
     assert stack.zoom_user("pat@acme.example")["first_name"] == "Patricia"
+
+
+def test_a_passing_failure_is_tried_again_and_never_quarantines(stack: Stack, pictures: PictureServer) -> None:
+    # Given the image host answers 503
+    pat = person_with_picture(stack, "pat@acme.example", pictures.serve("/pat.png", b"", status=503))
+
+    # When runs go while it is down, each reports the picture and nothing holds the user back
+    for _ in range(4):
+        result = stack.invoke({"mode": "full"})
+        assert set(picture_errors(result)) == {"pat@acme.example"}, result
+        assert not result["quarantined"]
+    assert "picture_url" not in stack.links()[pat]  # nothing remembered: the next run fetches again
+    assert not [i for i in stack.table_items() if i["pk"]["S"] in ("PENDING", "FAILURE")]
+
+    # When the host is back, the next run sets the picture
+    pictures.serve("/pat.png", png(100))
+    assert stack.invoke({"mode": "full"})["applied"]["picture"] == 1
+    assert stack.zoom.picture("pat@acme.example") == png(100)
