@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from okta_zoom_sync.core.model import ADMIN_ROLE, DesiredState, Link, OpKind, PictureMark, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
-from okta_zoom_sync.core.pictures import PICTURE_RECHECK
+from okta_zoom_sync.core.pictures import PICTURE_RECHECK, RECHECK_SPREAD, picture_due, recheck_after
 from okta_zoom_sync.core.planner import plan
 from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.engine.executor import Applier
@@ -165,3 +165,11 @@ def test_a_delete_that_asks_for_a_transfer_never_goes_without_one() -> None:
     results = Applier(zoom, zoom, InMemoryLinks(linked()), clock=lambda: NOW).execute(delete_plan("heir@acme.com"))  # type: ignore[arg-type]
     assert results[0].outcome is Outcome.FAILED and results[0].error_code == "transfer_target"
     assert zoom.get_user("z1") is not None and zoom.transfers == []
+
+
+def test_rechecks_of_pictures_set_in_one_run_are_spread_over_days() -> None:
+    assert all(PICTURE_RECHECK - RECHECK_SPREAD <= recheck_after(f"00u{i}") <= PICTURE_RECHECK for i in range(50))
+    checked = (NOW - timedelta(days=5, hours=12)).isoformat()
+    due = [picture_due(PictureMark(URL, "ab", checked), URL, NOW, f"00u{i}") for i in range(200)]
+    assert 0 < sum(due) < len(due)  # some users are due at 5.5 days, not all
+    assert not picture_due(PictureMark(URL, "ab", (NOW - timedelta(days=3)).isoformat()), URL, NOW, "00u1")

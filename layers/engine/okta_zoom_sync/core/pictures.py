@@ -2,12 +2,14 @@
 
 The picture follows the Okta attribute the policy names (`picture_attribute`, an https URL). The link remembers the
 URL last fetched, a hash of the image uploaded and when (`PictureMark`). The image is fetched again when the URL
-changes, or when the mark is older than `PICTURE_RECHECK` (to notice a new image behind the same URL): the applier
-then uploads it only if its hash changed. Fetching on every run would cost a download per user per run.
+changes, or when the mark is older than `PICTURE_RECHECK` (less a per-user share of `RECHECK_SPREAD`), to notice a
+new image behind the same URL: the applier then uploads it only if its hash changed. Fetching on every run would
+cost a download per user per run.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -27,6 +29,9 @@ from okta_zoom_sync.core.model import (
 from okta_zoom_sync.core.policy import CreateAction, Policy
 
 PICTURE_RECHECK = timedelta(days=7)
+# Users whose pictures were first set in one run would all be re-checked in one run a week later (at 100,000 users,
+# 100,000 downloads at once): each user's re-check comes up to this much earlier, by a fixed share of its own.
+RECHECK_SPREAD = timedelta(days=3)
 PICTURE = "picture"  # the change of a picture operation: the URL last fetched -> the URL to fetch
 
 
@@ -37,10 +42,16 @@ def link_mark(link: Link | None, zoom_id: str | None) -> PictureMark | None:
     return link.picture
 
 
-def picture_due(mark: PictureMark | None, url: str, now: datetime) -> bool:
+def picture_due(mark: PictureMark | None, url: str, now: datetime, okta_id: str = "") -> bool:
     if mark is None or mark.url != url:
         return True
-    return now - datetime.fromisoformat(mark.checked_at) >= PICTURE_RECHECK
+    return now - datetime.fromisoformat(mark.checked_at) >= recheck_after(okta_id)
+
+
+def recheck_after(okta_id: str) -> timedelta:
+    """How long a user's picture mark holds: a week, less a fixed share of RECHECK_SPREAD drawn from the Okta id."""
+    share = zlib.crc32(okta_id.encode()) / 0xFFFFFFFF
+    return PICTURE_RECHECK - RECHECK_SPREAD * share
 
 
 def with_picture(
@@ -57,7 +68,7 @@ def with_picture(
     if user_plan is not None and mark is not None:
         user_plan = replace(user_plan, picture=mark)
     url = want.picture_url
-    if not url or want.state is not DesiredState.ACTIVE or not picture_due(mark, url, now):
+    if not url or want.state is not DesiredState.ACTIVE or not picture_due(mark, url, now, want.okta_id):
         return user_plan
     if have is None and policy.create_action is CreateAction.CREATE:
         return user_plan  # an invitation: Zoom keeps nothing on a pending user; done once it is accepted
