@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Plan, ZoomStatus, ZoomUser
+from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Operation, Plan, ZoomStatus, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
 from okta_zoom_sync.errors import EmailTakenError, PermanentError
@@ -28,6 +28,8 @@ class InMemoryZoom:
     def __init__(self, users: list[ZoomUser]) -> None:
         self._users: dict[int, ZoomUser] = dict(enumerate(users))
         self._ids = itertools.count(len(users) + 1)
+        self.transfers: list[tuple[str, str]] = []
+        self.pictures: dict[str, bytes] = {}
 
     def users(self) -> list[ZoomUser]:
         return list(self._users.values())
@@ -110,8 +112,28 @@ class InMemoryZoom:
         user = self._users[self._found(zoom_id)]
         self._change(zoom_id, groups=user.groups - {group_name})
 
-    def delete_user(self, zoom_id: str, action: str) -> None:
+    def delete_user(self, zoom_id: str, action: str, *, transfer_email: str | None = None) -> None:
         del self._users[self._found(zoom_id)]  # deleted or disassociated: gone from the account either way
+        if transfer_email is not None:
+            self.transfers.append((zoom_id, transfer_email))
+
+    def upload_picture(self, zoom_id: str, image: bytes) -> None:
+        self._found(zoom_id)
+        self.pictures[zoom_id] = image
+
+
+class FixedPictures:
+    """The PictureFetcher port: every URL is an image of its own (its bytes are the URL)."""
+
+    def fetch(self, url: str) -> bytes:
+        return url.encode()
+
+
+class NamedTransferTarget:
+    """Resolves a delete's transfer target as the real resolver does for an email, and "manager" to one manager."""
+
+    def target(self, op: Operation, asked: str) -> str:
+        return "boss@acme.com" if asked == "manager" else asked
 
 
 class InMemoryLinks:
@@ -139,7 +161,15 @@ def apply_plan(
     """Run `plan` through the real applier; return the Zoom users and links it leaves. Every operation must apply."""
     zoom = InMemoryZoom(actual)
     state = InMemoryLinks(links)
-    results = Applier(zoom, zoom, state, clock=lambda: now).execute(plan)  # type: ignore[arg-type]
+    applier = Applier(
+        zoom,  # type: ignore[arg-type]
+        zoom,  # type: ignore[arg-type]
+        state,
+        clock=lambda: now,
+        transfers=NamedTransferTarget(),  # type: ignore[arg-type]
+        pictures=FixedPictures(),
+    )
+    results = applier.execute(plan)
     undone = [
         (r.outcome, r.operation.to_dict(), r.error_code, r.error_message)
         for r in results

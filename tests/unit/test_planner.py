@@ -15,6 +15,7 @@ from okta_zoom_sync.core.model import (
     DesiredUser,
     Link,
     OpKind,
+    PictureMark,
     ZoomUser,
 )
 from okta_zoom_sync.core.planner import may_take_over, plan
@@ -272,6 +273,13 @@ def test_user_linked_to_another_okta_user_is_not_stolen() -> None:
 EMAILS = [f"u{i}@acme.com" for i in range(6)] + ["x@other.com"]
 GROUPS = ["Eng", "Sales", "Other"]
 ROLES = [MEMBER_ROLE, ADMIN_ROLE, "Billing"]
+PICTURE_URLS = ["", "https://pics.example/a.png", "https://pics.example/b.png"]
+PICTURE_MARKS = [
+    None,
+    PictureMark("https://pics.example/a.png", "ab" * 32, (NOW - timedelta(days=1)).isoformat()),
+    PictureMark("https://pics.example/a.png", "", (NOW - timedelta(days=1)).isoformat()),  # refused
+    PictureMark("https://pics.example/b.png", "cd" * 32, (NOW - timedelta(days=30)).isoformat()),  # re-check due
+]
 
 
 @st.composite
@@ -290,6 +298,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
                 license_type=draw(st.sampled_from([1, 2, 4])),
                 role=draw(st.sampled_from([None, MEMBER_ROLE, ADMIN_ROLE])),
                 zoom_groups=frozenset(draw(st.lists(st.sampled_from(GROUPS[:2]), max_size=2))),
+                picture_url=draw(st.sampled_from(PICTURE_URLS)),
             )
         )
     actual = []
@@ -315,15 +324,19 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         if candidates and draw(st.booleans()):
             target = draw(st.sampled_from(candidates))
             deactivated = draw(st.sampled_from([None, (NOW - timedelta(days=40)).isoformat()]))
-            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated)
+            picture = draw(st.sampled_from(PICTURE_MARKS))
+            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated, picture=picture)
+    deprovision = draw(st.sampled_from(["deactivate", "delete"]))
     policy = Policy(
         create_action=draw(st.sampled_from(["ssoCreate", "create"])),
         role_rules=[{"group": "g", "role": ADMIN_ROLE}],
         group_rules=[{"group": "g1", "zoom_group": "Eng"}, {"group": "g2", "zoom_group": "Sales"}],
         managed_domains=draw(st.sampled_from([[], ["acme.com"]])),
         protected_users=draw(st.sampled_from([[], ["u1@acme.com"]])),
-        deprovision=draw(st.sampled_from(["deactivate", "delete"])),
+        deprovision=deprovision,
+        transfer_to=draw(st.sampled_from(["", "manager", "heir@acme.com"])) if deprovision == "delete" else "",
         suspended_users=draw(st.sampled_from(["deactivate", "keep"])),
+        picture_attribute=draw(st.sampled_from(["", "pictureUrl"])),
     )  # type: ignore[arg-type]
     return desired, actual, links, policy
 

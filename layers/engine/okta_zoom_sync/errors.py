@@ -131,6 +131,21 @@ class ManagedDomainUserError(PermanentError):
     """A user of a managed (associated) domain cannot be disassociated, only deleted (Zoom code 1107)."""
 
 
+class TransferTargetError(PermanentError):
+    """A user to delete whose meetings, webinars and recordings cannot go where the policy's transfer_to says (no
+    manager, the target missing, inactive or without a license): the user is not deleted; a later run tries again."""
+
+    code = "transfer_target"
+
+
+class PictureRefusedError(PermanentError):
+    """A profile picture that will not be put on a Zoom user: its URL is not https or names a private address,
+    the image is too big or not a jpg/png, or Zoom refused it. Fetched again only when the URL changes (or at the
+    periodic re-check)."""
+
+    code = "picture_refused"
+
+
 class QueueError(SyncError):
     """The event-hook queue could not take the messages (SQS refused or did not answer)."""
 

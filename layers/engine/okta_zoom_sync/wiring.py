@@ -7,6 +7,7 @@ from okta_zoom_sync.adapters.http.retry import RetryPolicy
 from okta_zoom_sync.adapters.okta.auth import OktaApiToken, OktaServiceApp
 from okta_zoom_sync.adapters.okta.client import OktaClient, okta_bucket
 from okta_zoom_sync.adapters.okta.limits import OktaRateLimiter
+from okta_zoom_sync.adapters.pictures.fetcher import HttpsPictureFetcher
 from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, plan_limits, workers_for
 from okta_zoom_sync.boundary.secrets import Credentials
@@ -18,9 +19,12 @@ from okta_zoom_sync.engine.checkpoint import Checkpoint, DryRunCheckpoint, State
 from okta_zoom_sync.engine.dry_run import DryRunState
 from okta_zoom_sync.engine.executor import Applier, DryRunExecutor, Executor
 from okta_zoom_sync.engine.sync import SyncEngine, utc_now
+from okta_zoom_sync.engine.transfer import TransferTargets
 
 
-def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> OktaClient:
+def build_okta(
+    settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None, *, picture_attribute: str = ""
+) -> OktaClient:
     auth: OktaApiToken | OktaServiceApp
     if credentials.okta_api_token is not None:
         auth = OktaApiToken(credentials.okta_api_token.get_secret_value().strip())
@@ -32,7 +36,14 @@ def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy 
             key_id=credentials.okta_key_id,
         )
     limiter = OktaRateLimiter(okta_bucket, share=settings.okta_rate_share, retry=retry)
-    return OktaClient(settings.okta_org_url, settings.okta_app_id, auth, retry=retry, limiter=limiter)
+    return OktaClient(
+        settings.okta_org_url,
+        settings.okta_app_id,
+        auth,
+        retry=retry,
+        limiter=limiter,
+        picture_attribute=picture_attribute,
+    )
 
 
 def build_zoom(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> ZoomClient:
@@ -57,6 +68,11 @@ def apply_workers(settings: Settings) -> int:
     return settings.apply_workers or workers_for(plan_limits(settings.zoom_plan, settings.zoom_rate_limits)[LIGHT])
 
 
+def build_picture_fetcher() -> HttpsPictureFetcher:
+    """Profile pictures: https only, from public addresses only (tests replace this to serve from loopback)."""
+    return HttpsPictureFetcher()
+
+
 def build_state(settings: Settings) -> DynamoStateStore:
     return DynamoStateStore(settings.state_table_name)
 
@@ -66,7 +82,7 @@ def build_engine(
 ) -> SyncEngine:
     # Retries never wait past the point where the run stops starting new work.
     retry = RetryPolicy().within(max(0.0, budget.left() - budget.margin))
-    okta = build_okta(settings, credentials, retry)
+    okta = build_okta(settings, credentials, retry, picture_attribute=policy.picture_attribute)
     zoom = build_zoom(settings, credentials, retry)
     store = build_state(settings)
     # The one place a dry run is told apart: it gets an executor that only lists the plan, the state table read
@@ -85,6 +101,8 @@ def build_engine(
             workers=apply_workers(settings),
             batch=store,
             license_fallback=policy.license_fallback,
+            transfers=TransferTargets(okta, zoom),
+            pictures=build_picture_fetcher() if policy.picture_attribute else None,
         )
         state, checkpoint = store, StateCheckpoint(okta, store)
     return SyncEngine(

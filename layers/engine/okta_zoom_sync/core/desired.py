@@ -57,6 +57,7 @@ def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
         license_type=license_type,
         role=role,
         zoom_groups=zoom_groups,
+        picture_url=assignment.picture_url if policy.picture_attribute else "",
     )
 
 

@@ -75,6 +75,7 @@ class OktaUser:
     last_name: str
     status: str
     groups: frozenset[OktaGroupRef] = frozenset()
+    picture_url: str = ""  # the policy's picture_attribute as read from the profile ("" when unset or absent)
 
 
 class DesiredState(StrEnum):
@@ -96,6 +97,7 @@ class DesiredUser:
     license_type: int
     role: str | None  # a managed role name, MEMBER_ROLE to drop a managed role, None = leave roles alone
     zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
+    picture_url: str = ""  # the picture the Zoom user should show ("" = leave Zoom's picture as it is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,16 @@ class ZoomUser:
 
 
 @dataclass(frozen=True, slots=True)
+class PictureMark:
+    """The picture the sync last put on (or was refused for) a Zoom user, kept in its link: the image is fetched
+    again only when the URL changes or the mark is older than the re-check period."""
+
+    url: str
+    sha256: str  # of the image uploaded; "" when the picture at `url` was refused (too big, not an image, ...)
+    checked_at: str  # ISO-8601 UTC of the last fetch
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """The state table's record that this Okta user owns this Zoom user."""
 
@@ -129,6 +141,7 @@ class Link:
     # ISO-8601 UTC of the last invitation the sync sent (or tried to send again) to this pending user: an expired
     # invitation is sent again at most once per `invitations.RESEND_PERIOD`.
     invited_at: str | None = None
+    picture: PictureMark | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +210,9 @@ class FailureRecord:
 # The change, on a role strip, a deactivation, a reactivation or a role restore, that names the role to give back
 # when the user is reactivated (kept in the user's link).
 RESTORE_ROLE = "restore_role"
+# The change, on a delete, that names who receives the user's meetings, webinars and recordings ("manager" or an
+# email; absent: nothing is transferred).
+TRANSFER_TO = "transfer_to"
 
 
 class OpKind(StrEnum):
@@ -213,6 +229,7 @@ class OpKind(StrEnum):
     DELETE = "delete"
     # An expired invitation sent again: the pending user is removed (disassociate) and invited again.
     REINVITE = "reinvite"
+    PICTURE = "picture"
 
 
 OP_KINDS: tuple[OpKind, ...] = tuple(OpKind)
@@ -284,6 +301,8 @@ class UserPlan:
     operations: tuple[Operation, ...]
     # True when the operations take access away (deactivate/delete): what max_deprovisions counts.
     deprovision: bool = False
+    # The picture mark of the user's link (when the link holds this Zoom user): kept when the link is rewritten.
+    picture: PictureMark | None = None
 
 
 def user_key(okta_id: str | None, email: str) -> str:

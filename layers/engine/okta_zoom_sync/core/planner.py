@@ -15,6 +15,7 @@ from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
     RESTORE_ROLE,
+    TRANSFER_TO,
     Change,
     DesiredState,
     DesiredUser,
@@ -28,6 +29,7 @@ from okta_zoom_sync.core.model import (
     fold,
     same_role,
 )
+from okta_zoom_sync.core.pictures import link_mark, with_picture
 from okta_zoom_sync.core.policy import Deprovision, Policy
 
 
@@ -89,7 +91,9 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
-        user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules, now)
+        link = links.get(want.okta_id)
+        user_plan = _plan_user(want, have, previous_owner, link, policy, rules, now)
+        user_plan = with_picture(user_plan, want, have, link if previous_owner is None else None, policy, now)
         if user_plan is not None:
             users.append(user_plan)
 
@@ -112,7 +116,11 @@ def plan(
             unmanaged += 1
             continue
         managed += 1
-        user_plan = _deprovision(user, owner, links.get(owner) if owner else None, policy, now)
+        owner_link = links.get(owner) if owner else None
+        user_plan = _deprovision(user, owner, owner_link, policy, now)
+        mark = link_mark(owner_link, user.zoom_id)
+        if user_plan is not None and mark is not None:
+            user_plan = replace(user_plan, picture=mark)  # a deactivation rewrites the link: keep the mark
         if user_plan is not None:
             users.append(user_plan)
 
@@ -399,11 +407,15 @@ def _deprovision(
     if policy.deprovision is Deprovision.DELETE and link is not None and link.deactivated_at:
         deactivated_at = datetime.fromisoformat(link.deactivated_at)
         if now - deactivated_at >= timedelta(days=policy.delete_after_days):
-            return _delete(have, okta_id, "delete")
+            return _delete(have, okta_id, "delete", transfer_to=policy.transfer_to)
     return None
 
 
-def _delete(have: ZoomUser, okta_id: str | None, action: str) -> UserPlan:
-    changes = (Change("status", have.status, None), Change("action", None, action))
+def _delete(have: ZoomUser, okta_id: str | None, action: str, *, transfer_to: str = "") -> UserPlan:
+    """`transfer_to`: "manager" or an email to move the user's meetings, webinars and recordings to first (the
+    applier resolves "manager" and checks the target); "" deletes them with the user."""
+    changes: tuple[Change, ...] = (Change("status", have.status, None), Change("action", None, action))
+    if transfer_to:
+        changes += (Change(TRANSFER_TO, None, transfer_to),)
     op = Operation(OpKind.DELETE, have.email, okta_id, have.zoom_id, changes)
     return UserPlan(have.email, okta_id, have.zoom_id, (op,), deprovision=True)

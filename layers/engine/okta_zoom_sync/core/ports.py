@@ -82,6 +82,20 @@ class ZoomReader(Protocol):
         ...
 
 
+class ManagerLookup(Protocol):
+    def manager_email(self, okta_id: str) -> str | None:
+        """The email of the Okta user's manager (the Okta user `managerId` names, or the profile's `manager` when
+        it holds an email); None when the user has no manager or Okta has no such user."""
+        ...
+
+
+class PictureFetcher(Protocol):
+    def fetch(self, url: str) -> bytes:
+        """The image at `url`, a jpg or png within Zoom's size limit. PictureRefusedError when it will not be
+        fetched or is not such an image (a retry would fail the same way); RetryableError for a passing failure."""
+        ...
+
+
 class ZoomWriter(Protocol):
     def create_user(self, *, action: str, email: str, first_name: str, last_name: str, license_type: int) -> str:
         """Create the user and return its Zoom id."""
@@ -109,8 +123,13 @@ class ZoomWriter(Protocol):
 
     def remove_from_group(self, zoom_id: str, group_name: str) -> None: ...
 
-    def delete_user(self, zoom_id: str, action: str) -> None:
-        """`delete` (permanent) or `disassociate`."""
+    def upload_picture(self, zoom_id: str, image: bytes) -> None:
+        """Set the user's profile picture (a jpg or png); PictureRefusedError when Zoom refuses the image."""
+        ...
+
+    def delete_user(self, zoom_id: str, action: str, *, transfer_email: str | None = None) -> None:
+        """`delete` (permanent) or `disassociate`; with `transfer_email`, the user's meetings, webinars and
+        recordings move to that user first (TransferTargetError when Zoom refuses the target)."""
         ...
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from okta_zoom_sync.core.model import FailureRecord, Plan, UserPlan, user_key
+from okta_zoom_sync.core.model import FailureRecord, OpKind, Plan, UserPlan, user_key
 from okta_zoom_sync.core.outcome import OperationResult, Outcome
 
 FIRST_DELAY = timedelta(minutes=10)
@@ -74,6 +74,8 @@ def settle_failures(
     to_put: list[FailureRecord] = []
     to_clear = [key for key in in_sync if key in failures]
     for key, user_results in by_user.items():
+        # A picture that fails holds nothing else back: its link mark (or the next run) deals with it.
+        user_results = [r for r in user_results if r.operation.op is not OpKind.PICTURE]
         failed = [r for r in user_results if r.outcome is Outcome.FAILED and not r.retryable and not r.fatal]
         if failed:
             first = failed[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from okta_zoom_sync.core.model import FailureRecord, HeldRecord, Plan, user_key
+from okta_zoom_sync.core.model import FailureRecord, HeldRecord, OpKind, Plan, user_key
 from okta_zoom_sync.core.outcome import OperationResult, Outcome
 from okta_zoom_sync.core.ports import CursorStore, OktaReader, WorkStore
 from okta_zoom_sync.core.quarantine import failure_record, settle_failures
@@ -134,7 +134,18 @@ class StateCheckpoint:
             if any(r.outcome is Outcome.DEFERRED for r in results):
                 carry[key] = work.pending.get(key, 0)
                 continue
-            failed = next((r for r in results if r.outcome is Outcome.FAILED and (r.retryable or r.fatal)), None)
+            # A picture that failed for a passing reason is tried again by the next full run (its mark is unchanged);
+            # carrying the user over would quarantine it after a few runs, holding back its other changes.
+            failed = next(
+                (
+                    r
+                    for r in results
+                    if r.outcome is Outcome.FAILED
+                    and (r.retryable or r.fatal)
+                    and not (r.operation.op is OpKind.PICTURE and not r.fatal)
+                ),
+                None,
+            )
             if failed is not None:
                 op = failed.operation
                 code, message = failed.error_code or "error", failed.error_message or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,6 +14,7 @@ from okta_zoom_sync.core.model import (
     Link,
     Operation,
     OpKind,
+    PictureMark,
     Plan,
     UserPlan,
     ZoomStatus,
@@ -20,12 +22,14 @@ from okta_zoom_sync.core.model import (
 )
 from okta_zoom_sync.core.ordering import dependencies
 from okta_zoom_sync.core.outcome import OperationResult, Outcome, never
+from okta_zoom_sync.core.pictures import PICTURE
 from okta_zoom_sync.core.planner import may_take_over
 from okta_zoom_sync.core.policy import LicenseFallback
-from okta_zoom_sync.core.ports import LinkBatchWriter, LinkWriter, ZoomReader, ZoomWriter
+from okta_zoom_sync.core.ports import LinkBatchWriter, LinkWriter, PictureFetcher, ZoomReader, ZoomWriter
 from okta_zoom_sync.core.seats import BASIC_TYPE
 from okta_zoom_sync.engine.license_fallback import NoSeat, SeatMemory
 from okta_zoom_sync.engine.link_buffer import LinkBuffer
+from okta_zoom_sync.engine.transfer import TransferTargets, transfer_asked
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -34,9 +38,11 @@ from okta_zoom_sync.errors import (
     LicenseLimitError,
     ManagedDomainUserError,
     PermanentError,
+    PictureRefusedError,
     StateError,
     SyncError,
     TokenUnavailableError,
+    TransferTargetError,
 )
 from okta_zoom_sync.observability import logger
 
@@ -87,10 +93,14 @@ class Applier(Executor):
         workers: int = 1,
         batch: LinkBatchWriter | None = None,
         license_fallback: LicenseFallback = LicenseFallback.NONE,
+        transfers: TransferTargets | None = None,
+        pictures: PictureFetcher | None = None,
     ) -> None:
         """`workers`: users applied at once. `batch`: where buffered links are written in batches; None writes each
         link at once through `links`. `license_fallback`: what a license Zoom has no seat for becomes
-        (`license_fallback.py`); the default sends what the plan says and fails when refused."""
+        (`license_fallback.py`); the default sends what the plan says and fails when refused. `transfers`: resolves
+        and checks a delete's transfer target (a delete that asks for a transfer fails without it). `pictures`:
+        fetches profile pictures (picture operations fail without it)."""
         self.writer = writer
         self.reader = reader
         self.links = links
@@ -103,6 +113,8 @@ class Applier(Executor):
         self._lost: dict[int, StateError] = {}  # id(operation) -> why its link was not written
         self.license_fallback = license_fallback
         self._seats = SeatMemory(license_fallback)
+        self.transfers = transfers
+        self.pictures = pictures
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         """Apply user by user. Time is checked only before a user starts, so a user is never left half done.
@@ -198,6 +210,7 @@ class Applier(Executor):
         # The address the Zoom user has now, which its link records: the Okta address only once an email move went
         # through (a move refused because the address is taken leaves the link on the old one).
         email = user.email
+        picture = user.picture  # the link's picture mark, kept by every link write
         for op in user.operations:
             if op.held:
                 results.append(OperationResult(op, Outcome.HELD))
@@ -206,7 +219,10 @@ class Applier(Executor):
                 results.append(OperationResult(op, Outcome.SKIPPED))
                 continue
             try:
-                zoom_id, email = self._apply(op, zoom_id, email)
+                if op.op is OpKind.PICTURE:
+                    picture = self._picture(op, zoom_id or op.email, email, picture)
+                else:
+                    zoom_id, email = self._apply(op, zoom_id, email, picture)
             except NoSeat as no_seat:
                 # Not a failure: the user keeps Basic and its other operations go on; a later run tries again.
                 logger.warning(
@@ -221,7 +237,7 @@ class Applier(Executor):
                 # An email move refused because the address is taken (1005) blocks nothing else of this user: the
                 # other operations address the user by id. It is tried again by a later run, once the address is free.
                 taken = op.op is OpKind.EMAIL and isinstance(exc, ConflictError)
-                failed = not taken
+                failed = not taken and op.op is not OpKind.PICTURE  # a picture failing stops nothing else
                 fatal = isinstance(exc, FATAL_ERRORS)
                 logger.warning(
                     "operation failed",
@@ -254,8 +270,11 @@ class Applier(Executor):
             results.append(OperationResult(op, Outcome.APPLIED, license_shortage=self._seats.did_fall_back(op)))
         return results
 
-    def _apply(self, op: Operation, zoom_id: str | None, email: str) -> tuple[str | None, str]:
-        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it)."""
+    def _apply(
+        self, op: Operation, zoom_id: str | None, email: str, picture: PictureMark | None = None
+    ) -> tuple[str | None, str]:
+        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it).
+        `picture`: the link's picture mark, kept when the link is rewritten."""
         target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
         match op.op:
             case OpKind.CREATE:
@@ -272,10 +291,10 @@ class Applier(Executor):
             case OpKind.EMAIL:
                 email = str(op.new_value("email"))
                 self.writer.change_email(target, email)
-                self._link(op, target, email)
+                self._link(op, target, email, picture=picture)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target, email, restore_role=_restore_role(op))
+                self._link(op, target, email, restore_role=_restore_role(op), picture=picture)
             case OpKind.UPDATE:
                 self.writer.update_user(target, {c.field: c.new for c in op.changes})
             case OpKind.LICENSE:
@@ -288,7 +307,7 @@ class Applier(Executor):
                     self.writer.assign_role(target, str(change.new))
                 if _has(op, RESTORE_ROLE):
                     # A role taken away to deactivate (remembered) or given back (forgotten).
-                    self._link(op, target, email, restore_role=_restore_role(op))
+                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture)
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
@@ -296,7 +315,10 @@ class Applier(Executor):
             case OpKind.DEACTIVATE:
                 self.writer.set_status(target, "deactivate")
                 self._seats.freed()  # a deactivated user holds no license
-                self._link(op, target, email, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
+                deactivated_at = self.clock().isoformat()
+                self._link(
+                    op, target, email, deactivated_at=deactivated_at, restore_role=_restore_role(op), picture=picture
+                )
             case OpKind.DELETE:
                 self._delete(op, target)
                 self._seats.freed()
@@ -396,6 +418,13 @@ class Applier(Executor):
 
     def _delete(self, op: Operation, target: str) -> None:
         action = str(op.new_value("action"))
+        asked = transfer_asked(op)
+        if asked is not None:
+            # Never a delete without the transfer the policy asked for: a target that cannot take the data fails it.
+            if self.transfers is None:
+                raise TransferTargetError(f"{op.email}: no transfer resolver; not deleted", api="zoom")
+            self.writer.delete_user(target, action, transfer_email=self.transfers.target(op, asked))
+            return
         try:
             self.writer.delete_user(target, action)
         except PermanentError as exc:
@@ -416,14 +445,46 @@ class Applier(Executor):
         deactivated_at: str | None = None,
         restore_role: str | None = None,
         invited_at: str | None = None,
+        picture: PictureMark | None = None,
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role, invited_at)
+        link = Link(
+            op.okta_id,
+            zoom_id,
+            email,
+            deactivated_at=deactivated_at,
+            restore_role=restore_role,
+            invited_at=invited_at,
+            picture=picture,
+        )
         if self._buffer is not None:
             self._buffer.put(link, op)
         else:
             self.links.put_link(link)
+
+    def _picture(self, op: Operation, target: str, email: str, mark: PictureMark | None) -> PictureMark | None:
+        """Fetch the picture and upload it when the image changed; return the link's new mark.
+
+        A refused picture (bad URL, private address, too big, not an image, refused by Zoom) is remembered in the
+        mark with no hash, so it is not fetched again until its URL changes or the re-check is due; a passing
+        failure leaves the mark as it was, so the next run tries again."""
+        url = str(op.new_value(PICTURE))
+        checked_at = self.clock().isoformat()
+        restore_role = _restore_role(op)
+        try:
+            if self.pictures is None:
+                raise PictureRefusedError("pictures cannot be fetched here (no fetcher)", api="picture")
+            image = self.pictures.fetch(url)
+            digest = hashlib.sha256(image).hexdigest()
+            if mark is None or mark.sha256 != digest:
+                self.writer.upload_picture(target, image)
+        except PictureRefusedError:
+            self._link(op, target, email, restore_role=restore_role, picture=PictureMark(url, "", checked_at))
+            raise
+        new_mark = PictureMark(url, digest, checked_at)
+        self._link(op, target, email, restore_role=restore_role, picture=new_mark)
+        return new_mark
 
     def _unlink(self, okta_id: str, op: Operation) -> None:
         if self._buffer is not None:

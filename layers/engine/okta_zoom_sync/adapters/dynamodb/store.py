@@ -1,7 +1,7 @@
 """The state table (DynamoDB): links, run records, the System Log cursor, the run lease and per-user work records.
 
 One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
-  pk="LINK",   sk=<okta user id>          Okta -> Zoom user link
+  pk="LINK",   sk=<okta user id>          Okta -> Zoom user link (with the picture last put on the user)
   pk="RUN",    sk=<started_at>#<run id>   run summary, expires after RUN_RECORD_DAYS (TTL attribute expires_at)
   pk="STATUS", sk="last_success"          time and id of the last successful run
   pk="LEASE",  sk="sync"                  the run lease: holder run id, expires_at (epoch seconds)
@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from okta_zoom_sync.core.model import Cursor, FailureRecord, HeldRecord, Link
+from okta_zoom_sync.core.model import Cursor, FailureRecord, HeldRecord, Link, PictureMark
 from okta_zoom_sync.errors import StateError
 
 LINK_PK = "LINK"
@@ -313,6 +313,10 @@ def _link_item(link: Link) -> dict[str, Any]:
         item["restore_role"] = {"S": link.restore_role}
     if link.invited_at:
         item["invited_at"] = {"S": link.invited_at}
+    if link.picture is not None:
+        item["picture_url"] = {"S": link.picture.url}
+        item["picture_sha256"] = {"S": link.picture.sha256}
+        item["picture_checked_at"] = {"S": link.picture.checked_at}
     return item
 
 
@@ -324,7 +328,15 @@ def _link(item: Mapping[str, Any]) -> Link:
         deactivated_at=item["deactivated_at"]["S"] if "deactivated_at" in item else None,
         restore_role=item["restore_role"]["S"] if "restore_role" in item else None,
         invited_at=item["invited_at"]["S"] if "invited_at" in item else None,
+        picture=_picture_mark(item),
     )
+
+
+def _picture_mark(item: Mapping[str, Any]) -> PictureMark | None:
+    if "picture_url" not in item or "picture_checked_at" not in item:
+        return None
+    sha256 = item["picture_sha256"]["S"] if "picture_sha256" in item else ""
+    return PictureMark(item["picture_url"]["S"], sha256, item["picture_checked_at"]["S"])
 
 
 def _now() -> datetime:

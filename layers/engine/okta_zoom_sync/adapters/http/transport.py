@@ -122,11 +122,13 @@ class ApiTransport:
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         redact: Iterable[str] = (),
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> requests.Response:
         """Send the request, retrying per the policy; a 2xx response or a typed `ApiError`.
 
         `path_or_url` is a path under the base URL or an absolute URL on the same origin (a `next`
-        link). `redact` lists extra secrets (a client secret, a client assertion) to scrub from
+        link). `files`: multipart/form-data parts, field -> (file name, content, content type). `redact` lists
+        extra secrets (a client secret, a client assertion) to scrub from
         anything that could reach a message.
         """
         method = method.upper()
@@ -163,6 +165,7 @@ class ApiTransport:
                     params=params,
                     json=json,
                     data=data,
+                    files=files,
                     headers=sent_headers,
                     timeout=(CONNECT_TIMEOUT, self._read_timeout()),
                     allow_redirects=False,

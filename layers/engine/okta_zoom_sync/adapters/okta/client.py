@@ -86,15 +86,18 @@ class OktaClient:
         session: requests.Session | None = None,
         page_limit: int = APP_USERS_MAX_LIMIT,
         limiter: RateLimiter | None = None,
+        picture_attribute: str = "",
     ) -> None:
         """`limiter`: the per-family buckets every API request goes through (`limits.OktaRateLimiter`); None pauses
-        only before a bucket runs dry (the transport's own throttle)."""
+        only before a bucket runs dry (the transport's own throttle). `picture_attribute`: the profile attribute
+        read into each user's `picture_url` (the policy's; "" reads none)."""
         if not app_id or "/" in app_id:
             raise ConfigurationError("OKTA_APP_ID must be an Okta app id (0oa…)")
         if not 1 <= page_limit <= APP_USERS_MAX_LIMIT:
             raise ConfigurationError(f"page_limit must be between 1 and {APP_USERS_MAX_LIMIT}")
         self.app_id = app_id
         self.page_limit = page_limit
+        self.picture_attribute = picture_attribute
         self.stats = RequestStats("okta")
         session = session or requests.Session()
         common: dict[str, Any] = {"setting_name": "OKTA_ORG_URL", "retry": retry, "session": session}
@@ -167,7 +170,7 @@ class OktaClient:
                 if not isinstance(row, Mapping):
                     continue
                 try:
-                    assignment, embedded = assignment_from_row(row)
+                    assignment, embedded = assignment_from_row(row, picture_attribute=self.picture_attribute)
                 except PermanentError as exc:
                     skipped.append(exc.message)
                     continue
@@ -208,7 +211,9 @@ class OktaClient:
             if text((user.get("profile") or {}).get("email")).casefold() != wanted:
                 continue  # search is eventually consistent: check what came back
             try:
-                found.append(assignment_from_user(user, okta_id=str(user["id"])))
+                found.append(
+                    assignment_from_user(user, okta_id=str(user["id"]), picture_attribute=self.picture_attribute)
+                )
             except PermanentError:
                 continue
         return found
@@ -230,6 +235,25 @@ class OktaClient:
         )
 
     def get_user(self, id_or_login: str) -> OktaUser | None:
+        user = self._user_row(id_or_login)
+        if user is None:
+            return None
+        return assignment_from_user(user, okta_id=str(user.get("id") or ""), picture_attribute=self.picture_attribute)
+
+    def manager_email(self, okta_id: str) -> str | None:
+        """The manager's email: the Okta user the profile's `managerId` names (its login when that is an email,
+        as the sync names Zoom users), else the profile's `manager` when it holds an email (Okta's base profile
+        keeps a display name there, some orgs an email). Read by id, so a user no longer assigned is found."""
+        user = self._user_row(okta_id)
+        profile = (user.get("profile") if user else None) or {}
+        manager_id = text(profile.get("managerId"))
+        manager = self.get_user(manager_id) if manager_id else None
+        if manager is not None:
+            return manager.login if "@" in manager.login else manager.email
+        named = text(profile.get("manager"))
+        return named if "@" in named else None
+
+    def _user_row(self, id_or_login: str) -> Mapping[str, Any] | None:
         path = f"/api/v1/users/{_q(id_or_login, safe='@')}"
         try:
             with scope_hint(path):
@@ -238,7 +262,7 @@ class OktaClient:
             return None
         if not isinstance(user, Mapping):
             raise PermanentError("Okta returned a user that is not an object", api="okta", code="bad_response")
-        return assignment_from_user(user, okta_id=str(user.get("id") or ""))
+        return user
 
     def get_assignment(self, okta_id: str) -> OktaUser | None:
         """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
@@ -250,7 +274,7 @@ class OktaClient:
             return None
         if not isinstance(row, Mapping):
             raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
-        return assignment_from_row(row)[0]
+        return assignment_from_row(row, picture_attribute=self.picture_attribute)[0]
 
     def read_log(
         self,

@@ -29,15 +29,22 @@ def group_ref(group: object) -> OktaGroupRef | None:
     return OktaGroupRef(id=str(group["id"]), name=text(profile.get("name")))
 
 
-def assignment_from_row(row: Mapping[str, Any]) -> tuple[OktaUser, bool]:
-    """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user."""
+def assignment_from_row(row: Mapping[str, Any], *, picture_attribute: str = "") -> tuple[OktaUser, bool]:
+    """An app-user row (with `expand=user`) as an assignment, and whether it carried the embedded user.
+    `picture_attribute`: the profile attribute read into `picture_url` ("" reads none)."""
     user = (row.get("_embedded") or {}).get("user")
     if isinstance(user, Mapping) and isinstance(user.get("profile"), Mapping):
-        return assignment_from_user(user, okta_id=str(row.get("id") or user.get("id"))), True
-    return assignment_from_app_user(row), False
+        okta_id = str(row.get("id") or user.get("id"))
+        return assignment_from_user(user, okta_id=okta_id, picture_attribute=picture_attribute), True
+    return assignment_from_app_user(row, picture_attribute=picture_attribute), False
 
 
-def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaUser:
+def picture_url(profile: Mapping[str, Any], picture_attribute: str) -> str:
+    value = profile.get(picture_attribute) if picture_attribute else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def assignment_from_user(user: Mapping[str, Any], *, okta_id: str, picture_attribute: str = "") -> OktaUser:
     profile = user.get("profile") or {}
     login = text(profile.get("login"))
     email = text(profile.get("email")) or login
@@ -52,10 +59,11 @@ def assignment_from_user(user: Mapping[str, Any], *, okta_id: str) -> OktaUser:
         first_name=text(profile.get("firstName")),
         last_name=text(profile.get("lastName")),
         status=text(user.get("status")).upper(),
+        picture_url=picture_url(profile, picture_attribute),
     )
 
 
-def assignment_from_app_user(row: Mapping[str, Any]) -> OktaUser:
+def assignment_from_app_user(row: Mapping[str, Any], *, picture_attribute: str = "") -> OktaUser:
     """Fallback when `_embedded.user` is missing: the app-user profile and credentials.
 
     The Okta user status is unknown then; it is derived from the assignment's own status (an assignment
@@ -85,4 +93,5 @@ def assignment_from_app_user(row: Mapping[str, Any]) -> OktaUser:
         first_name=text(profile.get("firstName") or profile.get("given_name")),
         last_name=text(profile.get("lastName") or profile.get("family_name")),
         status=status,
+        picture_url=picture_url(profile, picture_attribute),
     )

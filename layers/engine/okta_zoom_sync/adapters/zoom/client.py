@@ -27,8 +27,10 @@ from okta_zoom_sync.adapters.zoom.catalogue import Catalogue
 from okta_zoom_sync.adapters.zoom.errors import (
     ZOOM_INVITATION_EXPIRED,
     ZOOM_MEMBER_NOT_IN_GROUP,
+    ZOOM_PICTURE_REFUSED,
     ZOOM_USER_NOT_FOUND,
     ZOOM_USER_NOT_IN_ACCOUNT,
+    ZOOM_VALIDATION_FAILED,
     is_zoom_code,
     typed_error,
     zoom_error,
@@ -40,6 +42,8 @@ from okta_zoom_sync.errors import (
     NotFoundError,
     PermanentError,
     PermissionDeniedError,
+    PictureRefusedError,
+    TransferTargetError,
 )
 from okta_zoom_sync.observability import logger
 
@@ -50,6 +54,9 @@ FALLBACK_ROLES: dict[str, str] = {"0": "Owner", "1": "Admin", "2": MEMBER_ROLE}
 UPDATABLE_FIELDS = frozenset({"first_name", "last_name", "type", "display_name"})
 STATUS_ACTIONS = frozenset({"activate", "deactivate"})
 DELETE_ACTIONS = frozenset({"delete", "disassociate"})
+# What a delete with transfer moves to the target (DELETE /users/{userId} query flags).
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TRANSFER_FLAGS = ("transfer_meeting", "transfer_webinar", "transfer_recording")
 
 
 class ZoomClient:
@@ -234,21 +241,53 @@ class ZoomClient:
                 return  # not a member: already done
             raise
 
-    def delete_user(self, zoom_id: str, action: str) -> None:
+    def delete_user(self, zoom_id: str, action: str, *, transfer_email: str | None = None) -> None:
         """Done when the user is gone already. ManagedDomainUserError when Zoom refuses to disassociate a user of
-        a managed domain (1107): such a user can only be deleted."""
+        a managed domain (1107): such a user can only be deleted. With `transfer_email`, the user's meetings,
+        webinars and recordings move to that user in the same call; TransferTargetError when Zoom refuses the
+        target (missing: 404 1001; inactive, the user itself, or recordings to a user without a license: 400 300)."""
         if action not in DELETE_ACTIONS:
             raise ValueError(f"unknown Zoom delete action {action!r}")
+        params = {"action": action}
+        if transfer_email:
+            params |= {"transfer_email": transfer_email, **dict.fromkeys(TRANSFER_FLAGS, "true")}
         try:
             with _typed_errors():
-                self._api.request("DELETE", f"/users/{_q(zoom_id)}", params={"action": action})
+                self._api.request("DELETE", f"/users/{_q(zoom_id)}", params=params)
         except NotFoundError as exc:
-            if is_zoom_code(exc, ZOOM_USER_NOT_FOUND):
-                return  # already gone
-            raise
+            if not is_zoom_code(exc, ZOOM_USER_NOT_FOUND):
+                raise
+            # 1001 names either user: only a user that is gone is "already done"; else the target is missing.
+            if transfer_email and self.get_user(zoom_id) is not None:
+                raise TransferTargetError(
+                    f"the transfer target {transfer_email} is not a Zoom user of this account: {exc.message}",
+                    api="zoom",
+                    status=exc.status,
+                ) from exc
+            return  # already gone
         except PermanentError as exc:
             if is_zoom_code(exc, ZOOM_INVITATION_EXPIRED):
                 return  # an invitation that expired: nothing left that anyone could accept
+            if transfer_email and is_zoom_code(exc, ZOOM_VALIDATION_FAILED):
+                raise TransferTargetError(
+                    f"Zoom refused to transfer meetings, webinars and recordings to {transfer_email}: {exc.message}",
+                    api="zoom",
+                    status=exc.status,
+                ) from exc
+            raise
+
+    def upload_picture(self, zoom_id: str, image: bytes) -> None:
+        """POST /users/{id}/picture (multipart field `pic_file`). PictureRefusedError when Zoom refuses the image
+        (400 code 120: empty, too big or not a jpg/png; 300: explicit content)."""
+        kind = "png" if image.startswith(PNG_SIGNATURE) else "jpeg"
+        files = {"pic_file": (f"picture.{'png' if kind == 'png' else 'jpg'}", image, f"image/{kind}")}
+        try:
+            self._api.request("POST", f"/users/{_q(zoom_id)}/picture", files=files)
+        except PermanentError as exc:
+            if is_zoom_code(exc, ZOOM_PICTURE_REFUSED) or is_zoom_code(exc, ZOOM_VALIDATION_FAILED):
+                raise PictureRefusedError(
+                    f"Zoom refused the picture: {exc.message}", api="zoom", status=exc.status
+                ) from exc
             raise
 
     # -- internals ------------------------------------------------------------------------------------

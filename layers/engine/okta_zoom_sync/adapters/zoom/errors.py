@@ -41,6 +41,8 @@ ZOOM_GROUP_NOT_FOUND = 4130
 ZOOM_MEMBER_NOT_IN_GROUP = 4131
 ZOOM_INVITATION_EXPIRED = 1120
 ZOOM_MANAGED_DOMAIN_USER = 1107  # a managed-domain user cannot be disassociated: delete it
+ZOOM_VALIDATION_FAILED = 300  # "Validation Failed." (a field refused; on a delete with transfer: the target)
+ZOOM_PICTURE_REFUSED = 120  # a profile picture that is empty, too big or not a jpg/png
 ZOOM_REQUEST_ID_HEADER = "x-zm-trackingid"
 
 
