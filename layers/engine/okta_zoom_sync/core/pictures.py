@@ -73,8 +73,10 @@ def with_picture(
     if have is None and policy.create_action is CreateAction.CREATE:
         return user_plan  # an invitation: Zoom keeps nothing on a pending user; done once it is accepted
     reinvited = user_plan is not None and any(op.op is OpKind.REINVITE for op in user_plan.operations)
-    if have is not None and have.status == ZoomStatus.PENDING and not (
-        reinvited and policy.create_action is not CreateAction.CREATE
+    if (
+        have is not None
+        and have.status == ZoomStatus.PENDING
+        and not (reinvited and policy.create_action is not CreateAction.CREATE)
     ):
         return user_plan  # still an invitation after this plan (a re-invitation by another action makes it active)
     changes = [Change(PICTURE, mark.url if mark else None, url)]
