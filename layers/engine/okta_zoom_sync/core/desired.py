@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from okta_zoom_sync.core.attributes import wanted_profile
 from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaGroupRef, OktaStatus, OktaUser
 from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
@@ -35,7 +36,27 @@ def in_group(reference: str, groups: frozenset[OktaGroupRef]) -> bool:
     return any(group.id == reference or group.name.casefold() == folded for group in groups)
 
 
-def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
+def okta_profile(assignment: OktaUser) -> dict[str, object]:
+    """The Okta attributes templates render from: those the record keeps in its own fields, and the rest it kept."""
+    return {
+        "firstName": assignment.first_name,
+        "lastName": assignment.last_name,
+        "email": assignment.email,
+        "login": assignment.login,
+        **dict(assignment.profile),
+    }
+
+
+def desired_user(
+    assignment: OktaUser, policy: Policy, managers: Mapping[str, str] | None = None, notes: list[str] | None = None
+) -> DesiredUser:
+    """`managers`: Okta id -> email of the managers `{managerId}` may name. `notes` learns what was left as it is."""
+    wanted = wanted_profile(policy, okta_profile(assignment), managers or {})
+    if notes is not None:
+        notes.extend(f"{zoom_email(assignment)}: {note}" for note in wanted.notes)
+    values = dict(wanted.values)
+    # The names travel in their own fields (the create sends them); "" leaves Zoom's as it is.
+    first_name, last_name = str(values.pop("first_name", "")), str(values.pop("last_name", ""))
     groups = assignment.groups
     license_type = policy.default_license.zoom_type
     for license_rule in policy.license_rules:
@@ -51,14 +72,21 @@ def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
     return DesiredUser(
         okta_id=assignment.okta_id,
         email=zoom_email(assignment),
-        first_name=assignment.first_name,
-        last_name=assignment.last_name,
+        first_name=first_name,
+        last_name=last_name,
         state=desired_state(assignment.status, policy),
         license_type=license_type,
         role=role,
         zoom_groups=zoom_groups,
+        profile=tuple(values.items()),
+        problems=wanted.problems,
     )
 
 
-def desired_users(assignments: Iterable[OktaUser], policy: Policy) -> list[DesiredUser]:
-    return [desired_user(a, policy) for a in assignments]
+def desired_users(
+    assignments: Iterable[OktaUser],
+    policy: Policy,
+    managers: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
+) -> list[DesiredUser]:
+    return [desired_user(a, policy, managers, notes) for a in assignments]

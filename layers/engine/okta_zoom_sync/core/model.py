@@ -75,6 +75,8 @@ class OktaUser:
     last_name: str
     status: str
     groups: frozenset[OktaGroupRef] = frozenset()
+    # The profile attributes the policy's templates name (only those: a run never holds whole profiles), as text.
+    profile: tuple[tuple[str, str], ...] = ()
 
 
 class DesiredState(StrEnum):
@@ -96,6 +98,10 @@ class DesiredUser:
     license_type: int
     role: str | None  # a managed role name, MEMBER_ROLE to drop a managed role, None = leave roles alone
     zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
+    # Zoom profile values from the policy's attributes (core/attributes.py), fields rendering "" left out.
+    profile: tuple[tuple[str, object], ...] = ()
+    # Values Zoom would refuse, one message each naming the field: reported as errors, never sent.
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,8 @@ class ZoomUser:
     role: str | None
     groups: frozenset[str]  # Zoom group names
     invitation_expired: bool = False  # a pending user whose invitation expired (Zoom code 1120)
+    # The mapped profile fields the row carried (a list row carries only some), to compare with what Okta gives.
+    profile: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,8 @@ class Link:
     # The role the sync took away so that Zoom would let it deactivate the user (Admin, a custom role):
     # given back on reactivation when no role rule decides the user's role.
     restore_role: str | None = None
+    # Digests of the profile values the sync last sent that Zoom's user list does not show (core/attributes.py).
+    sent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +204,8 @@ class FailureRecord:
 # The change, on a role strip, a deactivation, a reactivation or a role restore, that names the role to give back
 # when the user is reactivated (kept in the user's link).
 RESTORE_ROLE = "restore_role"
+# The change, on a profile update, that gives the link's new digests of the values sent (Link.sent).
+SENT = "sent"
 
 
 class OpKind(StrEnum):
@@ -266,7 +278,10 @@ class Operation:
 def _jsonable(value: object) -> object:
     if isinstance(value, frozenset | set):
         return sorted(value, key=str)
-    return value
+    if isinstance(value, tuple):
+        return [_jsonable(item) for item in value]
+    to_zoom = getattr(value, "to_zoom", None)  # a phone number (core/attributes.py)
+    return to_zoom() if callable(to_zoom) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +294,7 @@ class UserPlan:
     operations: tuple[Operation, ...]
     # True when the operations take access away (deactivate/delete): what max_deprovisions counts.
     deprovision: bool = False
+    sent: str = ""  # the link's Link.sent before these operations (links written on the way keep it)
 
 
 def user_key(okta_id: str | None, email: str) -> str:
@@ -287,11 +303,23 @@ def user_key(okta_id: str | None, email: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanProblem:
+    """A value of one user the planner will not send (Zoom would refuse it): one reported error."""
+
+    email: str
+    okta_id: str | None
+    zoom_id: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     users: tuple[UserPlan, ...]
     unmanaged: int
     managed: int  # Zoom users the sync manages (the guardrail's percent base)
     notes: tuple[str, ...] = field(default=())
+    problems: tuple[PlanProblem, ...] = ()  # values the plan refused to send (reported as errors)
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from okta_zoom_sync.core.attributes import profile_changes
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
     RESTORE_ROLE,
+    SENT,
     Change,
     DesiredState,
     DesiredUser,
@@ -21,6 +23,7 @@ from okta_zoom_sync.core.model import (
     Operation,
     OpKind,
     Plan,
+    PlanProblem,
     UserPlan,
     ZoomStatus,
     ZoomUser,
@@ -60,6 +63,7 @@ def plan(
     protected = frozenset(fold(email) for email in policy.protected_users)
     managed_domains = frozenset(policy.managed_domains)
     notes: list[str] = []
+    problems: list[PlanProblem] = []
     unmanaged = 0
     managed = 0
 
@@ -88,6 +92,10 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
+        if want.problems and want.state is DesiredState.ACTIVE:
+            zoom_id = have.zoom_id if have else None
+            code = "invalid_attribute"
+            problems.extend(PlanProblem(want.email, want.okta_id, zoom_id, code, problem) for problem in want.problems)
         user_plan = _plan_user(want, have, previous_owner, links.get(want.okta_id), policy, rules)
         if user_plan is not None:
             users.append(user_plan)
@@ -116,7 +124,9 @@ def plan(
             users.append(user_plan)
 
     ordered = _order_email_moves(users, actual, notes)
-    return Plan(users=tuple(ordered), unmanaged=unmanaged, managed=managed, notes=tuple(notes))
+    return Plan(
+        users=tuple(ordered), unmanaged=unmanaged, managed=managed, notes=tuple(notes), problems=tuple(problems)
+    )
 
 
 _NOT_LINKED = "-"
@@ -259,6 +269,12 @@ def _plan_user(
             op(OpKind.ROLE, Change("role", MEMBER_ROLE, want.role))
         for group in sorted(want.zoom_groups):
             op(OpKind.GROUP_ADD, Change("group", None, group))
+        # An invitation (create) is pending until accepted, and Zoom ignores changes to it: its profile follows
+        # once it is active. Other creates are active at once: the rest of the profile follows the create.
+        if want.profile and policy.create_action.value != "create":
+            profile = profile_changes(want.profile, {}, "")
+            changes = [Change(field, old, new) for field, old, new in profile.changes]
+            op(OpKind.UPDATE, *changes, Change(SENT, "", profile.sent))
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
     if previous_owner is not None:
@@ -271,13 +287,13 @@ def _plan_user(
 
     # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
     if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
-        return _user_plan(have, want.okta_id, ops)
+        return _user_plan(have, want.okta_id, ops, link=link)
 
     if want.state is DesiredState.INACTIVE:
         if have.status == ZoomStatus.ACTIVE:
             ops.extend(_strip_role_and_deactivate(have, want.okta_id))
-            return _user_plan(have, want.okta_id, ops, deprovision=True)
-        return _user_plan(have, want.okta_id, ops)
+            return _user_plan(have, want.okta_id, ops, deprovision=True, link=link)
+        return _user_plan(have, want.okta_id, ops, link=link)
 
     # Desired ACTIVE.
     managed_roles = rules.managed_roles
@@ -290,14 +306,23 @@ def _plan_user(
     if have.status == ZoomStatus.INACTIVE:
         keep = (Change(RESTORE_ROLE, restore, restore),) if restore else ()
         op(OpKind.REACTIVATE, Change("status", have.status, ZoomStatus.ACTIVE.value), *keep)
+    # A name whose template rendered "" is left as it is.
     name_changes = [
         Change(name, old, new)
         for name, old, new in (
             ("first_name", have.first_name, want.first_name),
             ("last_name", have.last_name, want.last_name),
         )
-        if old != new
+        if new and old != new
     ]
+    sent = link.sent if link is not None else ""
+    if want.profile:
+        profile = profile_changes(want.profile, dict(have.profile), sent)
+        name_changes += [Change(field, old, new) for field, old, new in profile.changes]
+        if profile.sent is not None:
+            name_changes.append(Change(SENT, sent, profile.sent))
+            if restore:  # the link written with the digests keeps the role to give back
+                name_changes.append(Change(RESTORE_ROLE, restore, restore))
     if name_changes:
         op(OpKind.UPDATE, *name_changes)
     if have.type != want.license_type:
@@ -321,13 +346,16 @@ def _plan_user(
             op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
         for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
             op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
-    return _user_plan(have, want.okta_id, ops)
+    return _user_plan(have, want.okta_id, ops, link=link)
 
 
-def _user_plan(have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False) -> UserPlan | None:
+def _user_plan(
+    have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False, link: Link | None = None
+) -> UserPlan | None:
     if not ops:
         return None
-    return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision)
+    sent = link.sent if link is not None else ""
+    return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision, sent=sent)
 
 
 def _strip_role_and_deactivate(have: ZoomUser, okta_id: str | None) -> list[Operation]:
@@ -363,7 +391,8 @@ def _deprovision(
         return _delete(have, okta_id, "delete" if managed else "disassociate")
     if have.status == ZoomStatus.ACTIVE:
         ops = _strip_role_and_deactivate(have, okta_id)
-        return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True)
+        sent = link.sent if link is not None else ""
+        return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True, sent=sent)
     if policy.deprovision is Deprovision.DELETE and link is not None and link.deactivated_at:
         deactivated_at = datetime.fromisoformat(link.deactivated_at)
         if now - deactivated_at >= timedelta(days=policy.delete_after_days):

@@ -10,6 +10,7 @@ from datetime import datetime
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     RESTORE_ROLE,
+    SENT,
     Link,
     Operation,
     OpKind,
@@ -189,6 +190,7 @@ class Applier(Executor):
         # The address the Zoom user has now, which its link records: the Okta address only once an email move went
         # through (a move refused because the address is taken leaves the link on the old one).
         email = user.email
+        sent = user.sent  # what the link remembers of the profile values sent: kept by every link written
         for op in user.operations:
             if op.held:
                 results.append(OperationResult(op, Outcome.HELD))
@@ -197,7 +199,7 @@ class Applier(Executor):
                 results.append(OperationResult(op, Outcome.SKIPPED))
                 continue
             try:
-                zoom_id, email = self._apply(op, zoom_id, email)
+                zoom_id, email, sent = self._apply(op, zoom_id, email, sent)
             except SyncError as exc:
                 # An email move refused because the address is taken (1005) blocks nothing else of this user: the
                 # other operations address the user by id. It is tried again by a later run, once the address is free.
@@ -232,27 +234,32 @@ class Applier(Executor):
             results.append(OperationResult(op, Outcome.APPLIED))
         return results
 
-    def _apply(self, op: Operation, zoom_id: str | None, email: str) -> tuple[str | None, str]:
-        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it)."""
+    def _apply(self, op: Operation, zoom_id: str | None, email: str, sent: str) -> tuple[str | None, str, str]:
+        """Apply one operation; return the user's Zoom id (a create learns it), its address (a move changes it) and
+        the digests of the profile values sent (an update adds to them)."""
         target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
         match op.op:
             case OpKind.CREATE:
                 zoom_id = self._create(op)
-                self._link(op, zoom_id, email)
+                self._link(op, zoom_id, email, sent=sent)
             case OpKind.ADOPT:
-                self._link(op, target, email)
+                self._link(op, target, email, sent=sent)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
                         self._unlink(str(change.old), op)
             case OpKind.EMAIL:
                 email = str(op.new_value("email"))
                 self.writer.change_email(target, email)
-                self._link(op, target, email)
+                self._link(op, target, email, sent=sent)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target, email, restore_role=_restore_role(op))
+                self._link(op, target, email, restore_role=_restore_role(op), sent=sent)
             case OpKind.UPDATE:
-                self.writer.update_user(target, {c.field: c.new for c in op.changes})
+                fields = {c.field: c.new for c in op.changes if c.field not in (SENT, RESTORE_ROLE)}
+                self.writer.update_user(target, fields)
+                if _has(op, SENT):  # the values Zoom's list does not show: remembered as sent
+                    sent = str(op.new_value(SENT) or "")
+                    self._link(op, target, email, restore_role=_restore_role(op), sent=sent)
             case OpKind.LICENSE:
                 self.writer.update_user(target, {"type": op.new_value("type")})
             case OpKind.ROLE:
@@ -263,19 +270,20 @@ class Applier(Executor):
                     self.writer.assign_role(target, str(change.new))
                 if _has(op, RESTORE_ROLE):
                     # A role taken away to deactivate (remembered) or given back (forgotten).
-                    self._link(op, target, email, restore_role=_restore_role(op))
+                    self._link(op, target, email, restore_role=_restore_role(op), sent=sent)
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
                 self.writer.remove_from_group(target, str(op.changes[0].old))
             case OpKind.DEACTIVATE:
                 self.writer.set_status(target, "deactivate")
-                self._link(op, target, email, deactivated_at=self.clock().isoformat(), restore_role=_restore_role(op))
+                deactivated_at = self.clock().isoformat()
+                self._link(op, target, email, deactivated_at=deactivated_at, restore_role=_restore_role(op), sent=sent)
             case OpKind.DELETE:
                 self._delete(op, target)
                 if op.okta_id is not None:
                     self._unlink(op.okta_id, op)
-        return zoom_id, email
+        return zoom_id, email, sent
 
     def _create(self, op: Operation) -> str:
         try:
@@ -333,10 +341,11 @@ class Applier(Executor):
         *,
         deactivated_at: str | None = None,
         restore_role: str | None = None,
+        sent: str = "",
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
-        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role)
+        link = Link(op.okta_id, zoom_id, email, deactivated_at, restore_role, sent)
         if self._buffer is not None:
             self._buffer.put(link, op)
         else:

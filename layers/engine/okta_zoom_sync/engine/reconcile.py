@@ -80,11 +80,16 @@ class Reconciler:
             report.notes.append(reason)
         report.plan = plan
         report.notes.extend(plan.notes)
+        for problem in plan.problems:  # a value Zoom would refuse: reported, never sent; the rest still runs
+            report.errors.append(
+                {"op": "update", "email": problem.email, "okta_id": problem.okta_id, "zoom_id": problem.zoom_id,
+                 "code": problem.code, "message": problem.message}
+            )  # fmt: skip
         report.results = self.executor.execute(plan, should_stop=self.budget.exhausted)
         scope = snapshot.scope(plan)
         report.still_held = [] if scope is None else [r for k, r in work.held.items() if k not in scope]
         report.settle_status(
             guard_held=decision.any_held or bool(report.still_held),
-            incomplete=bool(snapshot.incomplete or snapshot.unreadable),
+            incomplete=bool(snapshot.incomplete or snapshot.unreadable or plan.problems),
         )
         self.checkpoint.save(snapshot, plan, report, work, now, scope=scope, keep_held=dropped | set(report.q_keys))

@@ -311,6 +311,8 @@ def _link_item(link: Link) -> dict[str, Any]:
         item["deactivated_at"] = {"S": link.deactivated_at}
     if link.restore_role:
         item["restore_role"] = {"S": link.restore_role}
+    if link.sent:
+        item["sent"] = {"S": link.sent}
     return item
 
 
@@ -321,6 +323,7 @@ def _link(item: Mapping[str, Any]) -> Link:
         email=item["email"]["S"],
         deactivated_at=item["deactivated_at"]["S"] if "deactivated_at" in item else None,
         restore_role=item["restore_role"]["S"] if "restore_role" in item else None,
+        sent=item["sent"]["S"] if "sent" in item else "",
     )
 
 

@@ -125,6 +125,12 @@ class OktaClient:
         )
         self.org_url = self._api.base_url
         self._app_path = f"/api/v1/apps/{_q(app_id)}"
+        self.profile_attributes: frozenset[str] = frozenset()
+
+    def keep_profile(self, attributes: frozenset[str]) -> None:
+        """The profile attributes the policy's templates name (core/attributes.okta_attributes): kept in each
+        OktaUser read, and no others."""
+        self.profile_attributes = frozenset(attributes)
 
     # -- connection check -------------------------------------------------------------------------
 
@@ -167,7 +173,7 @@ class OktaClient:
                 if not isinstance(row, Mapping):
                     continue
                 try:
-                    assignment, embedded = assignment_from_row(row)
+                    assignment, embedded = assignment_from_row(row, self.profile_attributes)
                 except PermanentError as exc:
                     skipped.append(exc.message)
                     continue
@@ -238,7 +244,7 @@ class OktaClient:
             return None
         if not isinstance(user, Mapping):
             raise PermanentError("Okta returned a user that is not an object", api="okta", code="bad_response")
-        return assignment_from_user(user, okta_id=str(user.get("id") or ""))
+        return assignment_from_user(user, okta_id=str(user.get("id") or ""), keep=self.profile_attributes)
 
     def get_assignment(self, okta_id: str) -> OktaUser | None:
         """The user's assignment to the app with its Okta user, in one request; None when not assigned."""
@@ -250,7 +256,7 @@ class OktaClient:
             return None
         if not isinstance(row, Mapping):
             raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
-        return assignment_from_row(row)[0]
+        return assignment_from_row(row, self.profile_attributes)[0]
 
     def read_log(
         self,

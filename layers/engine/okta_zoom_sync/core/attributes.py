@@ -1,0 +1,223 @@
+"""Attribute mapping: the Zoom profile values a policy's `attributes` and `custom_attributes` give an Okta user,
+checked against Zoom's limits, and what the sync remembers having sent. Pure.
+
+- `okta_attributes(policy)`: the Okta profile attributes the templates name (all a run keeps of a profile).
+- `wanted_profile(...)`: the rendered values (fields whose template renders "" are left out: left as they are in
+  Zoom) and a problem per value Zoom would refuse (one reported error for the user; that field is not sent).
+- Custom attributes travel as fields named `custom_attributes.<name>`.
+- `phone_numbers` is a tuple of `Phone`s (Zoom's {code, country, number}), parsed from up to 3 comma-separated
+  numbers written `+<calling code> <number>`, optionally after an ISO country code (`GB +44 20 7946 0000`).
+- Zoom's user list carries only some fields (`LISTED_FIELDS`); for the others the user's link keeps a short digest
+  of each value last sent (`encode_sent`/`decode_sent`), and a value is sent when it differs from that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from okta_zoom_sync.core.policy import ZOOM_PROFILE_FIELDS, Policy
+from okta_zoom_sync.core.templates import Template
+
+CUSTOM_PREFIX = "custom_attributes."
+MANAGER_ID = "managerId"
+# What OktaUser keeps in its own fields (first_name, last_name, email, login): never stored twice.
+OKTA_RECORD_ATTRIBUTES = frozenset({"firstName", "lastName", "email", "login"})
+# The profile fields `GET /users` rows carry (fact sheet §2, list item fields); the others only GET /users/{id}.
+LISTED_FIELDS = frozenset({"first_name", "last_name", "display_name", "dept", "timezone", "language"})
+MAX_PHONE_NUMBERS = 3
+# Zoom custom attribute values: the spec gives no limit; a generous one keeps a runaway value out of the link.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LINK = re.compile(r"https?://|www\.|<[a-z/]", re.IGNORECASE)
+_PHONE = re.compile(r"^(?:(?P<country>[A-Za-z]{2})\s+)?\+(?P<rest>[\d ()\-.]{4,40})$")
+# Calling code -> ISO country, for numbers written without a country (Zoom wants both). Shared codes (+1, +7) go
+# to the largest country; write the country before the number for the others ("CA +1 ...").
+CALLING_CODES: dict[str, str] = {
+    "1": "US", "7": "RU", "20": "EG", "27": "ZA", "30": "GR", "31": "NL", "32": "BE", "33": "FR", "34": "ES",
+    "36": "HU", "39": "IT", "40": "RO", "41": "CH", "43": "AT", "44": "GB", "45": "DK", "46": "SE", "47": "NO",
+    "48": "PL", "49": "DE", "51": "PE", "52": "MX", "54": "AR", "55": "BR", "56": "CL", "57": "CO", "60": "MY",
+    "61": "AU", "62": "ID", "63": "PH", "64": "NZ", "65": "SG", "66": "TH", "81": "JP", "82": "KR", "84": "VN",
+    "86": "CN", "90": "TR", "91": "IN", "92": "PK", "351": "PT", "352": "LU", "353": "IE", "354": "IS",
+    "358": "FI", "420": "CZ", "852": "HK", "886": "TW", "971": "AE", "972": "IL", "966": "SA",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    code: str  # "+44"
+    country: str  # "GB"
+    number: str  # the national number, digits only
+
+    def to_zoom(self) -> dict[str, str]:
+        return {"code": self.code, "country": self.country, "number": self.number}
+
+
+ProfileValue = str | tuple[Phone, ...]
+
+
+def okta_attributes(policy: Policy) -> frozenset[str]:
+    """The Okta attributes the policy's templates name, beyond those an OktaUser keeps anyway."""
+    names = {name for template in _templates(policy).values() for name in template.placeholders}
+    return frozenset(names - OKTA_RECORD_ATTRIBUTES)
+
+
+def zoom_fields(policy: Policy) -> frozenset[str]:
+    """The profile fields (custom ones as `custom_attributes.<name>`) a ZoomUser keeps from a row."""
+    return frozenset(name for name in _templates(policy) if name not in ("first_name", "last_name"))
+
+
+def needs_managers(policy: Policy) -> bool:
+    manager = policy.attributes.get("manager")
+    return manager is not None and MANAGER_ID in manager.placeholders
+
+
+def _templates(policy: Policy) -> dict[str, Template]:
+    custom = {CUSTOM_PREFIX + name: template for name, template in policy.custom_attributes.items()}
+    return {**policy.attributes, **custom}
+
+
+@dataclass(frozen=True, slots=True)
+class WantedProfile:
+    values: tuple[tuple[str, ProfileValue], ...]  # field -> value, fields rendering "" left out
+    problems: tuple[str, ...]  # one message per value Zoom would refuse, naming the field
+    notes: tuple[str, ...] = ()
+
+
+def wanted_profile(policy: Policy, profile: Mapping[str, object], managers: Mapping[str, str]) -> WantedProfile:
+    """The Zoom profile values for one Okta user. `managers`: Okta id -> the manager's email, for `{managerId}` in
+    the `manager` template (a manager not found renders nothing: the field is left as it is, with a note)."""
+    values: list[tuple[str, ProfileValue]] = []
+    problems: list[str] = []
+    notes: list[str] = []
+    for field, template in _templates(policy).items():
+        source = profile
+        if field == "manager" and MANAGER_ID in template.placeholders:
+            manager_id = str(profile.get(MANAGER_ID) or "")
+            manager_email = managers.get(manager_id, "") if manager_id else ""
+            if manager_id and not manager_email:
+                notes.append(f"manager: Okta user {manager_id} (managerId) was not found; manager left as it is")
+            source = {**profile, MANAGER_ID: manager_email}
+        text = template.render(source).strip()
+        if not text:
+            continue
+        value, problem = checked_value(field, text)
+        if problem:
+            problems.append(problem)
+        elif value is not None:
+            values.append((field, value))
+    return WantedProfile(tuple(values), tuple(problems), tuple(notes))
+
+
+def checked_value(field: str, text: str) -> tuple[ProfileValue | None, str | None]:
+    """The value to send for `field`, or a problem naming the field and Zoom's limit."""
+    if field == "phone_numbers":
+        return parse_phones(text)
+    maximum = ZOOM_PROFILE_FIELDS.get(field)
+    if maximum is not None and len(text) > maximum:
+        return None, f"{field}: {len(text)} characters; Zoom allows at most {maximum}"
+    if field == "manager" and not _EMAIL.match(text):
+        return None, f"manager: {text!r} is not an email address (Zoom wants the manager's email)"
+    if field == "about_me" and _LINK.search(text):
+        return None, "about_me: Zoom refuses links in about_me"
+    if field == "linkedin_url" and "linkedin.com" not in text:
+        return None, f"linkedin_url: {text!r} is not a linkedin.com address"
+    return text, None
+
+
+def parse_phones(text: str) -> tuple[tuple[Phone, ...] | None, str | None]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if len(items) > MAX_PHONE_NUMBERS:
+        return None, f"phone_numbers: {len(items)} numbers; Zoom keeps at most {MAX_PHONE_NUMBERS}"
+    phones = []
+    for item in items:
+        match = _PHONE.match(item)
+        if match is None:
+            return None, f"phone_numbers: {item!r} is not '+<calling code> <number>' (optionally after a country)"
+        digits = re.sub(r"\D", "", match["rest"])
+        country = (match["country"] or "").upper()
+        code = _calling_code(digits, country)
+        if code is None:
+            return None, f"phone_numbers: cannot tell the country of {item!r}; write it first, e.g. 'GB +44 …'"
+        if not country:
+            country = CALLING_CODES[code]
+        number = digits[len(code) :]
+        if not 4 <= len(number) <= 15:
+            return None, f"phone_numbers: {item!r} has {len(number)} digits after +{code}"
+        phones.append(Phone(f"+{code}", country, number))
+    return tuple(phones), None
+
+
+def _calling_code(digits: str, country: str) -> str | None:
+    if country:
+        codes = [code for code, iso in CALLING_CODES.items() if iso == country and digits.startswith(code)]
+        if codes:
+            return codes[0]
+        # A country not in the table: the code is whatever prefix the number has; take the shortest known one.
+    for length in (1, 2, 3):
+        if digits[:length] in CALLING_CODES:
+            return digits[:length]
+    return None
+
+
+def phones_from_zoom(value: object) -> tuple[Phone, ...]:
+    """Zoom's phone_numbers[] (as GET /users/{id} returns them) in the sync's shape."""
+    phones = []
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, Mapping) and item.get("number"):
+            code = str(item.get("code") or "")
+            code = code if code.startswith("+") or not code else "+" + code
+            phones.append(Phone(code, str(item.get("country") or ""), re.sub(r"\D", "", str(item["number"]))))
+    return tuple(phones)
+
+
+def digest(value: object) -> str:
+    """A short digest of a value sent (kept in the user's link instead of the value)."""
+    if isinstance(value, tuple):
+        text = ";".join(f"{p.code}|{p.country}|{p.number}" if isinstance(p, Phone) else str(p) for p in value)
+    else:
+        text = str(value)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def decode_sent(sent: str) -> dict[str, str]:
+    """The link's `sent` text: `field=digest` entries separated by newlines (a custom attribute's name may hold
+    anything but a newline, which YAML keys cannot hold either)."""
+    out = {}
+    for line in sent.split("\n") if sent else ():
+        field, _, value = line.rpartition("=")
+        if field:
+            out[field] = value
+    return out
+
+
+def encode_sent(sent: Mapping[str, str]) -> str:
+    return "\n".join(f"{field}={value}" for field, value in sorted(sent.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    changes: tuple[tuple[str, object, object], ...]  # field, what Zoom holds (None: not known), new value
+    sent: str | None  # the link's new `sent` text, None when it stays as it is
+
+
+def profile_changes(
+    wanted: tuple[tuple[str, object], ...], zoom: Mapping[str, object], sent_text: str
+) -> ProfileChanges:
+    """The fields to send: a value Zoom shows (`zoom`, from its row) is compared with it; any other with the digest
+    the link remembers. The digests of the values sent join the link (those Zoom shows need none)."""
+    sent = decode_sent(sent_text)
+    remembered = dict(sent)
+    changes: list[tuple[str, object, object]] = []
+    for field, value in wanted:
+        if field in zoom:
+            if zoom[field] != value:
+                changes.append((field, zoom[field], value))
+            continue
+        value_digest = digest(value)
+        if sent.get(field) != value_digest:
+            changes.append((field, None, value))
+            remembered[field] = value_digest
+    new_sent = encode_sent(remembered)
+    return ProfileChanges(tuple(changes), None if remembered == sent else new_sent)
