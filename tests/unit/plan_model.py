@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from okta_zoom_sync.core.attributes import CUSTOM_PREFIX, LISTED_FIELDS
 from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Plan, ZoomStatus, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
@@ -77,7 +78,13 @@ class InMemoryZoom:
         return zoom_id
 
     def update_user(self, zoom_id: str, fields: Mapping[str, Any]) -> None:
-        self._change(zoom_id, **{k: int(str(v)) if k == "type" else v for k, v in fields.items()})
+        own = {"first_name", "last_name", "type"}
+        self._change(zoom_id, **{k: int(str(v)) if k == "type" else v for k, v in fields.items() if k in own})
+        # Profile fields: a listing shows only some (and custom attributes); the others are stored out of its sight.
+        shown = {k: v for k, v in fields.items() if k in LISTED_FIELDS - own or k.startswith(CUSTOM_PREFIX)}
+        if shown:
+            user = self._users[self._found(zoom_id)]
+            self._change(zoom_id, profile=tuple(sorted({**dict(user.profile), **shown}.items())))
 
     def set_status(self, zoom_id: str, action: str) -> None:
         if action == "deactivate":

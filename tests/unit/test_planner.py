@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from okta_zoom_sync.core.attributes import digest, encode_sent
 from okta_zoom_sync.core.model import (
     ADMIN_ROLE,
     MEMBER_ROLE,
@@ -272,6 +273,14 @@ def test_user_linked_to_another_okta_user_is_not_stolen() -> None:
 EMAILS = [f"u{i}@acme.com" for i in range(6)] + ["x@other.com"]
 GROUPS = ["Eng", "Sales", "Other"]
 ROLES = [MEMBER_ROLE, ADMIN_ROLE, "Billing"]
+# Profile values: dept is a field Zoom's list shows, job_title one it does not (compared with the link's digests).
+WANTED_PROFILES = [
+    (),
+    (("dept", "Eng"),),
+    (("dept", "Eng"), ("job_title", "T1")),
+    (("job_title", "T2"), ("custom_attributes.Badge", "B")),
+]
+LISTED_PROFILES = [(), (("dept", "Eng"),), (("dept", "Old"), ("custom_attributes.Badge", ""))]
 
 
 @st.composite
@@ -290,6 +299,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
                 license_type=draw(st.sampled_from([1, 2, 4])),
                 role=draw(st.sampled_from([None, MEMBER_ROLE, ADMIN_ROLE])),
                 zoom_groups=frozenset(draw(st.lists(st.sampled_from(GROUPS[:2]), max_size=2))),
+                profile=draw(st.sampled_from(WANTED_PROFILES)),
             )
         )
     actual = []
@@ -305,6 +315,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
                 status=status,
                 role=draw(st.sampled_from([*ROLES, OWNER_ROLE] if j == 0 else ROLES)),
                 groups=frozenset(draw(st.lists(st.sampled_from(GROUPS), max_size=3))),
+                profile=draw(st.sampled_from(LISTED_PROFILES)),
             )
         )
     links = {}
@@ -313,7 +324,8 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         if candidates and draw(st.booleans()):
             target = draw(st.sampled_from(candidates))
             deactivated = draw(st.sampled_from([None, (NOW - timedelta(days=40)).isoformat()]))
-            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated)
+            sent = draw(st.sampled_from(["", encode_sent({"job_title": digest("T1")})]))
+            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated, sent=sent)
     policy = Policy(
         create_action=draw(st.sampled_from(["ssoCreate", "create"])),
         role_rules=[{"group": "g", "role": ADMIN_ROLE}],

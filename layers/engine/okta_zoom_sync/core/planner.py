@@ -249,6 +249,8 @@ def _plan_user(
     rules: _Rules,
 ) -> UserPlan | None:
     ops: list[Operation] = []
+    # What the link remembers having sent holds for the Zoom user it links, not for one adopted now.
+    sent = link.sent if link is not None and have is not None and previous_owner is None else ""
 
     def op(kind: OpKind, *changes: Change, zoom_id: str | None = None) -> None:
         target_id = zoom_id if zoom_id is not None else (have.zoom_id if have else None)
@@ -287,13 +289,13 @@ def _plan_user(
 
     # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
     if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
-        return _user_plan(have, want.okta_id, ops, link=link)
+        return _user_plan(have, want.okta_id, ops, sent=sent)
 
     if want.state is DesiredState.INACTIVE:
         if have.status == ZoomStatus.ACTIVE:
             ops.extend(_strip_role_and_deactivate(have, want.okta_id))
-            return _user_plan(have, want.okta_id, ops, deprovision=True, link=link)
-        return _user_plan(have, want.okta_id, ops, link=link)
+            return _user_plan(have, want.okta_id, ops, deprovision=True, sent=sent)
+        return _user_plan(have, want.okta_id, ops, sent=sent)
 
     # Desired ACTIVE.
     managed_roles = rules.managed_roles
@@ -315,7 +317,6 @@ def _plan_user(
         )
         if new and old != new
     ]
-    sent = link.sent if link is not None else ""
     if want.profile:
         profile = profile_changes(want.profile, dict(have.profile), sent)
         name_changes += [Change(field, old, new) for field, old, new in profile.changes]
@@ -346,15 +347,14 @@ def _plan_user(
             op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
         for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
             op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
-    return _user_plan(have, want.okta_id, ops, link=link)
+    return _user_plan(have, want.okta_id, ops, sent=sent)
 
 
 def _user_plan(
-    have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False, link: Link | None = None
+    have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False, sent: str = ""
 ) -> UserPlan | None:
     if not ops:
         return None
-    sent = link.sent if link is not None else ""
     return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision, sent=sent)
 
 
