@@ -188,3 +188,22 @@ def test_an_empty_okta_value_leaves_the_zoom_field_as_it_is(stack: Stack) -> Non
 
     assert result["applied"]["update"] == 0, result
     assert stack.zoom.user("ann@acme.example")["dept"] == "Typed in Zoom"
+
+
+def test_an_okta_profile_change_reaches_zoom_in_one_incremental_run(stack: Stack) -> None:
+    # Given a synced user and a System Log cursor
+    stack.set_policy(PROFILE_POLICY)
+    ann = add_person(stack, "ann@acme.example", "Ann", "Lee")
+    stack.okta.update_profile(ann, department="Engineering", title="Engineer")
+    stack.invoke({"mode": "incremental"})  # no cursor yet: a full reconcile that sets it
+    stack.invoke({"mode": "incremental"})  # drains the start-up events
+    stack.zoom.clear_log()
+
+    # When the title changes in Okta, Then the next incremental run sends that field alone
+    stack.okta.update_profile(ann, title="Staff Engineer")
+    result = stack.invoke({"mode": "incremental"})
+    assert result["applied"]["update"] == 1, result
+    assert patches(stack) == [{"job_title": "Staff Engineer"}]
+    # And a full run afterwards agrees: nothing to send
+    stack.zoom.clear_log()
+    assert total(stack.invoke({"mode": "full"})["planned"]) == 0

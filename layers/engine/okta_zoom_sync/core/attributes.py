@@ -206,18 +206,25 @@ def profile_changes(
     wanted: tuple[tuple[str, object], ...], zoom: Mapping[str, object], sent_text: str
 ) -> ProfileChanges:
     """The fields to send: a value Zoom shows (`zoom`, from its row) is compared with it; any other with the digest
-    the link remembers. The digests of the values sent join the link (those Zoom shows need none)."""
+    the link remembers. When anything is sent, the link learns the digest of every wanted value Zoom's list does not
+    show (a user read whole, by a `users` or incremental run, shows them all: they are in Zoom after this update)."""
     sent = decode_sent(sent_text)
-    remembered = dict(sent)
     changes: list[tuple[str, object, object]] = []
     for field, value in wanted:
         if field in zoom:
             if zoom[field] != value:
                 changes.append((field, zoom[field], value))
-            continue
-        value_digest = digest(value)
-        if sent.get(field) != value_digest:
+        elif sent.get(field) != digest(value):
             changes.append((field, None, value))
-            remembered[field] = value_digest
-    new_sent = encode_sent(remembered)
-    return ProfileChanges(tuple(changes), None if remembered == sent else new_sent)
+    if not changes:
+        return ProfileChanges((), None)
+    remembered = dict(sent)
+    for field, value in wanted:
+        if field not in zoom or not shown_in_list(field):
+            remembered[field] = digest(value)
+    return ProfileChanges(tuple(changes), None if remembered == sent else encode_sent(remembered))
+
+
+def shown_in_list(field: str) -> bool:
+    """Whether Zoom's user list shows this field (custom attributes: with include_fields=custom_attributes)."""
+    return field in LISTED_FIELDS or field.startswith(CUSTOM_PREFIX)
