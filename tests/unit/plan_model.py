@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from okta_zoom_sync.core.attributes import CUSTOM_PREFIX, LISTED_FIELDS
+from okta_zoom_sync.core.attributes import shown_in_list
 from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Plan, ZoomStatus, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
@@ -26,8 +26,9 @@ ZOOM_EMAIL_USED = 1005  # Zoom's code for an address already in use
 class InMemoryZoom:
     """A Zoom account (the ZoomReader and ZoomWriter ports): users addressed by id or by email, as Zoom allows."""
 
-    def __init__(self, users: list[ZoomUser]) -> None:
+    def __init__(self, users: list[ZoomUser], layout: tuple[str, ...] = ()) -> None:
         self._users: dict[int, ZoomUser] = dict(enumerate(users))
+        self.layout = layout  # the profile fields a ZoomUser's profile tuple follows (core/attributes.py)
         self._ids = itertools.count(len(users) + 1)
 
     def users(self) -> list[ZoomUser]:
@@ -81,10 +82,14 @@ class InMemoryZoom:
         own = {"first_name", "last_name", "type"}
         self._change(zoom_id, **{k: int(str(v)) if k == "type" else v for k, v in fields.items() if k in own})
         # Profile fields: a listing shows only some (and custom attributes); the others are stored out of its sight.
-        shown = {k: v for k, v in fields.items() if k in LISTED_FIELDS - own or k.startswith(CUSTOM_PREFIX)}
+        shown = {k: v for k, v in fields.items() if k not in own and shown_in_list(k)}
         if shown:
             user = self._users[self._found(zoom_id)]
-            self._change(zoom_id, profile=tuple(sorted({**dict(user.profile), **shown}.items())))
+            profile = list(user.profile or (None,) * len(self.layout))
+            for index, field in enumerate(self.layout):
+                if field in shown:
+                    profile[index] = shown[field]
+            self._change(zoom_id, profile=tuple(profile))
 
     def set_status(self, zoom_id: str, action: str) -> None:
         if action == "deactivate":
@@ -141,10 +146,11 @@ class InMemoryLinks:
 
 
 def apply_plan(
-    plan: Plan, actual: list[ZoomUser], links: dict[str, Link], now: datetime
+    plan: Plan, actual: list[ZoomUser], links: dict[str, Link], now: datetime, layout: tuple[str, ...] = ()
 ) -> tuple[list[ZoomUser], dict[str, Link]]:
-    """Run `plan` through the real applier; return the Zoom users and links it leaves. Every operation must apply."""
-    zoom = InMemoryZoom(actual)
+    """Run `plan` through the real applier; return the Zoom users and links it leaves. Every operation must apply.
+    `layout`: the policy's profile fields (core/attributes.profile_layout)."""
+    zoom = InMemoryZoom(actual, layout)
     state = InMemoryLinks(links)
     results = Applier(zoom, zoom, state, clock=lambda: now).execute(plan)  # type: ignore[arg-type]
     undone = [

@@ -7,15 +7,15 @@ import pytest
 from okta_zoom_sync.adapters.okta.records import assignment_from_row
 from okta_zoom_sync.adapters.zoom.profile import ZoomProfile
 from okta_zoom_sync.core.attributes import (
-    Phone,
+    AttributeMap,
     decode_sent,
     digest,
     encode_sent,
     okta_attributes,
     parse_phones,
+    phones_to_zoom,
     profile_changes,
-    wanted_profile,
-    zoom_fields,
+    profile_layout,
 )
 from okta_zoom_sync.core.desired import desired_user
 from okta_zoom_sync.core.model import OktaUser
@@ -28,16 +28,28 @@ POLICY = Policy(
 )  # type: ignore[arg-type]
 
 
+MAP = AttributeMap.of(POLICY)
+
+
+def wanted(profile: dict[str, str], managers: dict[str, str] | None = None, attribute_map: AttributeMap = MAP):  # type: ignore[no-untyped-def]
+    result = attribute_map.wanted(profile, managers or {})
+    values = dict(zip(attribute_map.layout, result.values, strict=True)) if result.values else {}
+    return {field: value for field, value in values.items() if value is not None}, result
+
+
 def test_the_policy_names_the_okta_attributes_kept_and_the_zoom_fields_read() -> None:
     assert okta_attributes(POLICY) == {"department", "title", "managerId", "bio", "badge"}
     assert okta_attributes(Policy()) == frozenset()  # defaults: names only, kept in the record's own fields
-    assert zoom_fields(POLICY) == {"dept", "job_title", "manager", "about_me", "custom_attributes.Badge"}
+    assert profile_layout(POLICY) == ("about_me", "custom_attributes.Badge", "dept", "job_title", "manager")
+    assert profile_layout(Policy()) == ()
 
 
 def test_values_render_and_an_empty_one_is_left_out() -> None:
-    wanted = wanted_profile(POLICY, {"department": "Eng", "title": "", "badge": "7"}, {})
-    assert dict(wanted.values) == {"dept": "Eng", "custom_attributes.Badge": "B-7"}
-    assert wanted.problems == ()
+    values, result = wanted({"department": "Eng", "title": "", "badge": "7", "firstName": "Ann"})
+    assert values == {"dept": "Eng", "custom_attributes.Badge": "B-7"}
+    assert result.values == (None, "B-7", "Eng", None, None)  # aligned with the layout
+    assert (result.first_name, result.last_name, result.problems) == ("Ann", "", ())
+    assert wanted({})[1].values == ()  # nothing to send: no tuple kept at all
 
 
 @pytest.mark.parametrize(
@@ -49,34 +61,33 @@ def test_values_render_and_an_empty_one_is_left_out() -> None:
     ],
 )
 def test_a_value_zoom_would_refuse_is_a_problem_naming_the_field(profile: dict[str, str], field: str) -> None:
-    wanted = wanted_profile(POLICY, {"department": "Eng", **profile}, {})
-    [problem] = wanted.problems
+    values, result = wanted({"department": "Eng", **profile})
+    [problem] = result.problems
     assert problem.startswith(f"{field}:")
-    assert dict(wanted.values) == {"dept": "Eng"}  # the user's other values still go
+    assert values == {"dept": "Eng"}  # the user's other values still go
 
 
 def test_manager_id_becomes_the_managers_email_and_an_unknown_manager_is_left_with_a_note() -> None:
-    found = wanted_profile(POLICY, {"managerId": "00uboss"}, {"00uboss": "boss@acme.com"})
-    assert dict(found.values) == {"manager": "boss@acme.com"}
-    missing = wanted_profile(POLICY, {"managerId": "00ugone"}, {})
-    assert missing.values == () and missing.problems == ()
+    assert wanted({"managerId": "00uboss"}, {"00uboss": "boss@acme.com"})[0] == {"manager": "boss@acme.com"}
+    values, missing = wanted({"managerId": "00ugone"})
+    assert values == {} and missing.problems == ()
     assert "00ugone" in missing.notes[0]
 
 
 def test_a_manager_that_is_not_an_email_is_refused() -> None:
     policy = Policy(attributes={"manager": "{manager}"})  # type: ignore[arg-type]
-    [problem] = wanted_profile(policy, {"manager": "Bo Ss"}, {}).problems
+    [problem] = wanted({"manager": "Bo Ss"}, attribute_map=AttributeMap.of(policy))[1].problems
     assert problem.startswith("manager:") and "email" in problem
 
 
 def test_phone_numbers_in_zooms_shape() -> None:
     phones, problem = parse_phones("+44 20 7946 0000, +1 (415) 555-0100, CA +1 604 555 0100")
     assert problem is None
-    assert phones == (
-        Phone("+44", "GB", "2079460000"),
-        Phone("+1", "US", "4155550100"),
-        Phone("+1", "CA", "6045550100"),
-    )
+    assert phones_to_zoom(phones) == [
+        {"code": "+44", "country": "GB", "number": "2079460000"},
+        {"code": "+1", "country": "US", "number": "4155550100"},
+        {"code": "+1", "country": "CA", "number": "6045550100"},
+    ]
     assert parse_phones("+1 415 555 0100, +1 415 555 0101, +1 415 555 0102, +1 415 555 0103")[1] is not None
     assert "not '+<calling code>" in str(parse_phones("555-0100")[1])
     assert "country" in str(parse_phones("+999 1234 5678")[1])
@@ -87,18 +98,21 @@ def test_desired_user_takes_the_names_from_their_templates() -> None:
     okta = OktaUser("00u1", "ann@acme.com", "ann@acme.com", "Ann", "Lee", "ACTIVE", profile=(("department", "Eng"),))
     want = desired_user(okta, policy)
     assert (want.first_name, want.last_name) == ("", "Lee")  # no nickName: the first name is left as it is
-    assert want.profile == (("dept", "Eng"),)
+    assert want.profile == ("Eng",)  # layout: (dept,)
 
 
 def test_a_value_zoom_shows_is_compared_with_zoom_and_any_other_with_the_digest_sent() -> None:
-    wanted = (("dept", "Eng"), ("job_title", "T1"))
-    first = profile_changes(wanted, {"dept": "Old"}, "")
-    assert [(f, old, new) for f, old, new in first.changes] == [("dept", "Old", "Eng"), ("job_title", None, "T1")]
+    layout = ("dept", "job_title")
+    first = profile_changes(layout, ("Eng", "T1"), ("Old", None), "")  # a list row: dept, no job_title
+    assert list(first.changes) == [("dept", "Old", "Eng"), ("job_title", None, "T1")]
     assert first.sent is not None and decode_sent(first.sent) == {"job_title": digest("T1")}
-    again = profile_changes(wanted, {"dept": "Eng"}, first.sent)
+    again = profile_changes(layout, ("Eng", "T1"), ("Eng", None), first.sent)
     assert again.changes == () and again.sent is None
-    changed = profile_changes((("job_title", "T2"),), {}, first.sent)
+    changed = profile_changes(layout, (None, "T2"), (), first.sent)
     assert [f for f, _, _ in changed.changes] == ["job_title"]
+    # A user read whole (its row shows job_title) learns the digest of what is sent
+    whole = profile_changes(layout, ("Eng", "T3"), ("Eng", "T1"), first.sent)
+    assert whole.sent is not None and decode_sent(whole.sent) == {"job_title": digest("T3")}
 
 
 def test_sent_digests_survive_odd_custom_attribute_names() -> None:
@@ -124,16 +138,18 @@ def test_okta_rows_keep_only_the_named_attributes_user_profile_first_then_the_ap
 
 
 def test_zoom_profile_reads_mapped_fields_and_writes_zooms_body() -> None:
-    profile = ZoomProfile({"dept", "phone_numbers", "custom_attributes.Badge", "custom_attributes.cbf_k2"})
+    profile = ZoomProfile(("custom_attributes.Badge", "custom_attributes.cbf_k2", "dept", "phone_numbers"))
     row = {
         "dept": "Eng",
         "job_title": "not mapped",
         "custom_attributes": [{"key": "cbf_k1", "name": "Badge", "value": "7"}],
     }
     assert profile.list_params() == {"include_fields": "custom_attributes"}
-    assert dict(profile.read(row)) == {"dept": "Eng", "custom_attributes.Badge": "7", "custom_attributes.cbf_k2": ""}
-    phones = (Phone("+44", "GB", "2079460000"),)
-    body = profile.body({"phone_numbers": phones, "custom_attributes.Badge": "8", "custom_attributes.cbf_k2": "v"})
+    assert profile.read(row) == ("7", "", "Eng", None)  # a list row has no phone_numbers
+    phones = [{"code": "+44", "country": "GB", "number": "20 7946 0000", "verified": False}]
+    assert profile.read({"phone_numbers": phones})[3] == "+44 GB 2079460000"
+    fields = {"phone_numbers": "+44 GB 2079460000", "custom_attributes.Badge": "8", "custom_attributes.cbf_k2": "v"}
+    body = profile.body(fields)
     assert body == {
         "phone_numbers": [{"code": "+44", "country": "GB", "number": "2079460000"}],
         "custom_attributes": [
@@ -142,4 +158,4 @@ def test_zoom_profile_reads_mapped_fields_and_writes_zooms_body() -> None:
         ],
     }
     with pytest.raises(PermanentError, match="Unseen"):
-        ZoomProfile({"custom_attributes.Unseen"}).body({"custom_attributes.Unseen": "x"})
+        ZoomProfile(("custom_attributes.Unseen",)).body({"custom_attributes.Unseen": "x"})

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from okta_zoom_sync.core.attributes import digest, encode_sent
+from okta_zoom_sync.core.attributes import digest, encode_sent, profile_layout
 from okta_zoom_sync.core.model import (
     ADMIN_ROLE,
     MEMBER_ROLE,
@@ -273,14 +273,10 @@ def test_user_linked_to_another_okta_user_is_not_stolen() -> None:
 EMAILS = [f"u{i}@acme.com" for i in range(6)] + ["x@other.com"]
 GROUPS = ["Eng", "Sales", "Other"]
 ROLES = [MEMBER_ROLE, ADMIN_ROLE, "Billing"]
-# Profile values: dept is a field Zoom's list shows, job_title one it does not (compared with the link's digests).
-WANTED_PROFILES = [
-    (),
-    (("dept", "Eng"),),
-    (("dept", "Eng"), ("job_title", "T1")),
-    (("job_title", "T2"), ("custom_attributes.Badge", "B")),
-]
-LISTED_PROFILES = [(), (("dept", "Eng"),), (("dept", "Old"), ("custom_attributes.Badge", ""))]
+# Profile values, aligned with the policy's layout (custom_attributes.Badge, dept, job_title): dept and Badge are
+# fields Zoom's list shows, job_title one it does not (compared with the link's digests).
+WANTED_PROFILES = [(), (None, "Eng", None), (None, "Eng", "T1"), ("B", None, "T2")]
+LISTED_PROFILES = [(), ("", "Eng", None), ("B", "Old", None)]
 
 
 @st.composite
@@ -334,7 +330,10 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         protected_users=draw(st.sampled_from([[], ["u1@acme.com"]])),
         deprovision=draw(st.sampled_from(["deactivate", "delete"])),
         suspended_users=draw(st.sampled_from(["deactivate", "keep"])),
+        attributes={"dept": "{department}", "job_title": "{title}"},
+        custom_attributes={"Badge": "{badge}"},
     )  # type: ignore[arg-type]
+    assert profile_layout(policy) == ("custom_attributes.Badge", "dept", "job_title")
     return desired, actual, links, policy
 
 
@@ -343,7 +342,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
 def test_plan_apply_plan_again_yields_nothing(world) -> None:  # type: ignore[no-untyped-def]
     desired, actual, links, policy = world
     first = plan(desired, actual, links, policy, NOW)
-    actual2, links2 = apply_plan(first, actual, links, NOW)
+    actual2, links2 = apply_plan(first, actual, links, NOW, profile_layout(policy))
     # A link records the address its Zoom user has, never one another Zoom user holds.
     assert not links_naming_another_users_address(actual2, links2), links2
     second = plan(desired, actual2, links2, policy, NOW)

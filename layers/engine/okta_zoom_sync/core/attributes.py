@@ -1,12 +1,15 @@
 """Attribute mapping: the Zoom profile values a policy's `attributes` and `custom_attributes` give an Okta user,
 checked against Zoom's limits, and what the sync remembers having sent. Pure.
 
+- `AttributeMap.of(policy)` (once per run): the Zoom fields beyond the names, in a fixed order (`layout`; custom
+  attributes as `custom_attributes.<name>`), and their templates. `.wanted(profile, managers)` renders one user:
+  the values as a tuple aligned with the layout (None: the template rendered "", the field is left as it is in
+  Zoom; () when every one is None), and a problem per value Zoom would refuse (one reported error; not sent).
+  Aligned tuples, not (field, value) pairs, and repeated values held once: at 100,000 users every byte counts.
 - `okta_attributes(policy)`: the Okta profile attributes the templates name (all a run keeps of a profile).
-- `wanted_profile(...)`: the rendered values (fields whose template renders "" are left out: left as they are in
-  Zoom) and a problem per value Zoom would refuse (one reported error for the user; that field is not sent).
-- Custom attributes travel as fields named `custom_attributes.<name>`.
-- `phone_numbers` is a tuple of `Phone`s (Zoom's {code, country, number}), parsed from up to 3 comma-separated
-  numbers written `+<calling code> <number>`, optionally after an ISO country code (`GB +44 20 7946 0000`).
+- `phone_numbers`: up to 3 comma-separated numbers written `+<calling code> <number>`, optionally after an ISO
+  country (`GB +44 20 7946 0000`); kept as canonical text (`+44 GB 2079460000, ...`), Zoom's {code, country,
+  number} items only when sent.
 - Zoom's user list carries only some fields (`LISTED_FIELDS`); for the others the user's link keeps a short digest
   of each value last sent (`encode_sent`/`decode_sent`), and a value is sent when it differs from that.
 """
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from okta_zoom_sync.core.policy import ZOOM_PROFILE_FIELDS, Policy
@@ -44,17 +48,8 @@ CALLING_CODES: dict[str, str] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Phone:
-    code: str  # "+44"
-    country: str  # "GB"
-    number: str  # the national number, digits only
-
-    def to_zoom(self) -> dict[str, str]:
-        return {"code": self.code, "country": self.country, "number": self.number}
-
-
-ProfileValue = str | tuple[Phone, ...]
+NAME_FIELDS = ("first_name", "last_name")
+ProfileValues = tuple[str | None, ...]  # aligned with AttributeMap.layout; () when all None
 
 
 def okta_attributes(policy: Policy) -> frozenset[str]:
@@ -63,9 +58,9 @@ def okta_attributes(policy: Policy) -> frozenset[str]:
     return frozenset(names - OKTA_RECORD_ATTRIBUTES)
 
 
-def zoom_fields(policy: Policy) -> frozenset[str]:
-    """The profile fields (custom ones as `custom_attributes.<name>`) a ZoomUser keeps from a row."""
-    return frozenset(name for name in _templates(policy) if name not in ("first_name", "last_name"))
+def profile_layout(policy: Policy) -> tuple[str, ...]:
+    """The profile fields beyond the names, in the order profile tuples (desired and Zoom's) follow."""
+    return tuple(sorted(name for name in _templates(policy) if name not in NAME_FIELDS))
 
 
 def needs_managers(policy: Policy) -> bool:
@@ -80,73 +75,97 @@ def _templates(policy: Policy) -> dict[str, Template]:
 
 @dataclass(frozen=True, slots=True)
 class WantedProfile:
-    values: tuple[tuple[str, ProfileValue], ...]  # field -> value, fields rendering "" left out
+    first_name: str  # "" leaves Zoom's as it is
+    last_name: str
+    values: ProfileValues
     problems: tuple[str, ...]  # one message per value Zoom would refuse, naming the field
     notes: tuple[str, ...] = ()
 
 
-def wanted_profile(policy: Policy, profile: Mapping[str, object], managers: Mapping[str, str]) -> WantedProfile:
-    """The Zoom profile values for one Okta user. `managers`: Okta id -> the manager's email, for `{managerId}` in
-    the `manager` template (a manager not found renders nothing: the field is left as it is, with a note)."""
-    values: list[tuple[str, ProfileValue]] = []
-    problems: list[str] = []
-    notes: list[str] = []
-    for field, template in _templates(policy).items():
-        source = profile
-        if field == "manager" and MANAGER_ID in template.placeholders:
-            manager_id = str(profile.get(MANAGER_ID) or "")
-            manager_email = managers.get(manager_id, "") if manager_id else ""
-            if manager_id and not manager_email:
-                notes.append(f"manager: Okta user {manager_id} (managerId) was not found; manager left as it is")
-            source = {**profile, MANAGER_ID: manager_email}
-        text = template.render(source).strip()
+@dataclass(frozen=True)
+class AttributeMap:
+    layout: tuple[str, ...]
+    templates: tuple[Template, ...]  # aligned with layout
+    names: tuple[Template | None, Template | None]  # first_name, last_name
+
+    @classmethod
+    def of(cls, policy: Policy) -> AttributeMap:
+        templates = _templates(policy)
+        layout = profile_layout(policy)
+        names = (templates.get("first_name"), templates.get("last_name"))
+        return cls(layout, tuple(templates[field] for field in layout), names)
+
+    def wanted(self, profile: Mapping[str, object], managers: Mapping[str, str]) -> WantedProfile:
+        """The Zoom profile values for one Okta user. `managers`: Okta id -> the manager's email, for `{managerId}`
+        in the `manager` template (a manager not found renders nothing: the field is left as it is, with a note)."""
+        problems: list[str] = []
+        notes: list[str] = []
+        first_name, last_name = (
+            self._render(field, template, profile, problems)
+            for field, template in zip(NAME_FIELDS, self.names, strict=True)
+        )
+        values: list[str | None] = []
+        for field, template in zip(self.layout, self.templates, strict=True):
+            source = profile
+            if field == "manager" and MANAGER_ID in template.placeholders:
+                manager_id = str(profile.get(MANAGER_ID) or "")
+                manager_email = managers.get(manager_id, "") if manager_id else ""
+                if manager_id and not manager_email:
+                    notes.append(f"manager: Okta user {manager_id} (managerId) was not found; manager left as it is")
+                source = {**profile, MANAGER_ID: manager_email}
+            values.append(self._render(field, template, source, problems) or None)
+        aligned = tuple(values) if any(value is not None for value in values) else ()
+        return WantedProfile(first_name, last_name, aligned, tuple(problems), tuple(notes))
+
+    @staticmethod
+    def _render(field: str, template: Template | None, profile: Mapping[str, object], problems: list[str]) -> str:
+        text = template.render(profile).strip() if template is not None else ""
         if not text:
-            continue
+            return ""
         value, problem = checked_value(field, text)
         if problem:
             problems.append(problem)
-        elif value is not None:
-            values.append((field, value))
-    return WantedProfile(tuple(values), tuple(problems), tuple(notes))
+            return ""
+        # Departments, titles, managers and fixed text repeat across thousands of users: one string each.
+        return sys.intern(value)
 
 
-def checked_value(field: str, text: str) -> tuple[ProfileValue | None, str | None]:
-    """The value to send for `field`, or a problem naming the field and Zoom's limit."""
+def checked_value(field: str, text: str) -> tuple[str, str | None]:
+    """The value to send for `field` (phones in canonical text), or a problem naming the field and Zoom's limit."""
     if field == "phone_numbers":
         return parse_phones(text)
     maximum = ZOOM_PROFILE_FIELDS.get(field)
     if maximum is not None and len(text) > maximum:
-        return None, f"{field}: {len(text)} characters; Zoom allows at most {maximum}"
+        return "", f"{field}: {len(text)} characters; Zoom allows at most {maximum}"
     if field == "manager" and not _EMAIL.match(text):
-        return None, f"manager: {text!r} is not an email address (Zoom wants the manager's email)"
+        return "", f"manager: {text!r} is not an email address (Zoom wants the manager's email)"
     if field == "about_me" and _LINK.search(text):
-        return None, "about_me: Zoom refuses links in about_me"
+        return "", "about_me: Zoom refuses links in about_me"
     if field == "linkedin_url" and "linkedin.com" not in text:
-        return None, f"linkedin_url: {text!r} is not a linkedin.com address"
+        return "", f"linkedin_url: {text!r} is not a linkedin.com address"
     return text, None
 
 
-def parse_phones(text: str) -> tuple[tuple[Phone, ...] | None, str | None]:
+def parse_phones(text: str) -> tuple[str, str | None]:
+    """Numbers as written in Okta -> the canonical text (`+44 GB 2079460000, ...`), or a problem."""
     items = [item.strip() for item in text.split(",") if item.strip()]
     if len(items) > MAX_PHONE_NUMBERS:
-        return None, f"phone_numbers: {len(items)} numbers; Zoom keeps at most {MAX_PHONE_NUMBERS}"
+        return "", f"phone_numbers: {len(items)} numbers; Zoom keeps at most {MAX_PHONE_NUMBERS}"
     phones = []
     for item in items:
         match = _PHONE.match(item)
         if match is None:
-            return None, f"phone_numbers: {item!r} is not '+<calling code> <number>' (optionally after a country)"
+            return "", f"phone_numbers: {item!r} is not '+<calling code> <number>' (optionally after a country)"
         digits = re.sub(r"\D", "", match["rest"])
         country = (match["country"] or "").upper()
         code = _calling_code(digits, country)
         if code is None:
-            return None, f"phone_numbers: cannot tell the country of {item!r}; write it first, e.g. 'GB +44 …'"
-        if not country:
-            country = CALLING_CODES[code]
+            return "", f"phone_numbers: cannot tell the country of {item!r}; write it first, e.g. 'GB +44 …'"
         number = digits[len(code) :]
         if not 4 <= len(number) <= 15:
-            return None, f"phone_numbers: {item!r} has {len(number)} digits after +{code}"
-        phones.append(Phone(f"+{code}", country, number))
-    return tuple(phones), None
+            return "", f"phone_numbers: {item!r} has {len(number)} digits after +{code}"
+        phones.append(f"+{code} {country or CALLING_CODES[code]} {number}")
+    return ", ".join(phones), None
 
 
 def _calling_code(digits: str, country: str) -> str | None:
@@ -154,31 +173,38 @@ def _calling_code(digits: str, country: str) -> str | None:
         codes = [code for code, iso in CALLING_CODES.items() if iso == country and digits.startswith(code)]
         if codes:
             return codes[0]
-        # A country not in the table: the code is whatever prefix the number has; take the shortest known one.
+        # A country not in the table: the code is whatever known prefix the number has.
     for length in (1, 2, 3):
         if digits[:length] in CALLING_CODES:
             return digits[:length]
     return None
 
 
-def phones_from_zoom(value: object) -> tuple[Phone, ...]:
-    """Zoom's phone_numbers[] (as GET /users/{id} returns them) in the sync's shape."""
+def phones_to_zoom(text: str) -> list[dict[str, str]]:
+    """The canonical text as Zoom's phone_numbers[] items {code, country, number}."""
+    out = []
+    for item in text.split(", ") if text else ():
+        code, country, number = item.split(" ")
+        out.append({"code": code, "country": country, "number": number})
+    return out
+
+
+def phones_from_zoom(value: object) -> str:
+    """Zoom's phone_numbers[] (as GET /users/{id} returns them) as the canonical text."""
     phones = []
     for item in value if isinstance(value, list) else ():
         if isinstance(item, Mapping) and item.get("number"):
-            code = str(item.get("code") or "")
+            code = str(item.get("code") or "").strip()
             code = code if code.startswith("+") or not code else "+" + code
-            phones.append(Phone(code, str(item.get("country") or ""), re.sub(r"\D", "", str(item["number"]))))
-    return tuple(phones)
+            number = re.sub(r"\D", "", str(item["number"]))
+            phones.append(f"{code or '+'} {str(item.get('country') or '').strip() or '-'} {number}")
+    return ", ".join(phones)
 
 
-def digest(value: object) -> str:
+def digest(value: str) -> str:
     """A short digest of a value sent (kept in the user's link instead of the value)."""
-    if isinstance(value, tuple):
-        text = ";".join(f"{p.code}|{p.country}|{p.number}" if isinstance(p, Phone) else str(p) for p in value)
-    else:
-        text = str(value)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    # 32 bits: a change goes unsent only if the old and new values of one field of one user collide (2^-32).
+    return hashlib.sha256(value.encode()).hexdigest()[:8]
 
 
 def decode_sent(sent: str) -> dict[str, str]:
@@ -198,29 +224,39 @@ def encode_sent(sent: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ProfileChanges:
-    changes: tuple[tuple[str, object, object], ...]  # field, what Zoom holds (None: not known), new value
+    changes: tuple[tuple[str, str | None, str], ...]  # field, what Zoom holds (None: not known), new value
     sent: str | None  # the link's new `sent` text, None when it stays as it is
 
 
 def profile_changes(
-    wanted: tuple[tuple[str, object], ...], zoom: Mapping[str, object], sent_text: str
+    layout: Sequence[str], wanted: ProfileValues, zoom: ProfileValues, sent_text: str, *, created: bool = False
 ) -> ProfileChanges:
-    """The fields to send: a value Zoom shows (`zoom`, from its row) is compared with it; any other with the digest
-    the link remembers. When anything is sent, the link learns the digest of every wanted value Zoom's list does not
-    show (a user read whole, by a `users` or incremental run, shows them all: they are in Zoom after this update)."""
+    """The fields to send: a value Zoom shows (`zoom`, from its row; None where the row did not carry the field) is
+    compared with it; any other with the digest the link remembers. When anything is sent, the link learns the
+    digest of every wanted value Zoom's list does not show (a user read whole, by a `users` or incremental run,
+    shows them all: they are in Zoom after this update). `created`: a user created now, which the next list shows
+    with its listed fields: only the others need a digest."""
+    if not wanted:
+        return ProfileChanges((), None)
     sent = decode_sent(sent_text)
-    changes: list[tuple[str, object, object]] = []
-    for field, value in wanted:
-        if field in zoom:
-            if zoom[field] != value:
-                changes.append((field, zoom[field], value))
+    changes: list[tuple[str, str | None, str]] = []
+    for index, value in enumerate(wanted):
+        if value is None:
+            continue
+        field = layout[index]
+        held = zoom[index] if zoom else None
+        if held is not None:
+            if held != value:
+                changes.append((field, held, value))
         elif sent.get(field) != digest(value):
             changes.append((field, None, value))
     if not changes:
         return ProfileChanges((), None)
     remembered = dict(sent)
-    for field, value in wanted:
-        if field not in zoom or not shown_in_list(field):
+    for index, value in enumerate(wanted):
+        field = layout[index]
+        unseen = (zoom[index] if zoom else None) is None and not created
+        if value is not None and (unseen or not shown_in_list(field)):
             remembered[field] = digest(value)
     return ProfileChanges(tuple(changes), None if remembered == sent else encode_sent(remembered))
 

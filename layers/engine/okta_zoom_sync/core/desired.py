@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from okta_zoom_sync.core.attributes import wanted_profile
+from okta_zoom_sync.core.attributes import AttributeMap
 from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaGroupRef, OktaStatus, OktaUser
 from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
@@ -48,15 +48,17 @@ def okta_profile(assignment: OktaUser) -> dict[str, object]:
 
 
 def desired_user(
-    assignment: OktaUser, policy: Policy, managers: Mapping[str, str] | None = None, notes: list[str] | None = None
+    assignment: OktaUser,
+    policy: Policy,
+    managers: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
+    attribute_map: AttributeMap | None = None,
 ) -> DesiredUser:
-    """`managers`: Okta id -> email of the managers `{managerId}` may name. `notes` learns what was left as it is."""
-    wanted = wanted_profile(policy, okta_profile(assignment), managers or {})
+    """`managers`: Okta id -> email of the managers `{managerId}` may name. `notes` learns what was left as it is.
+    `attribute_map`: AttributeMap.of(policy), made once for many users."""
+    wanted = (attribute_map or AttributeMap.of(policy)).wanted(okta_profile(assignment), managers or {})
     if notes is not None:
         notes.extend(f"{zoom_email(assignment)}: {note}" for note in wanted.notes)
-    values = dict(wanted.values)
-    # The names travel in their own fields (the create sends them); "" leaves Zoom's as it is.
-    first_name, last_name = str(values.pop("first_name", "")), str(values.pop("last_name", ""))
     groups = assignment.groups
     license_type = policy.default_license.zoom_type
     for license_rule in policy.license_rules:
@@ -72,13 +74,13 @@ def desired_user(
     return DesiredUser(
         okta_id=assignment.okta_id,
         email=zoom_email(assignment),
-        first_name=first_name,
-        last_name=last_name,
+        first_name=wanted.first_name,  # "" leaves Zoom's as it is
+        last_name=wanted.last_name,
         state=desired_state(assignment.status, policy),
         license_type=license_type,
         role=role,
         zoom_groups=zoom_groups,
-        profile=tuple(values.items()),
+        profile=wanted.values,
         problems=wanted.problems,
     )
 
@@ -89,4 +91,5 @@ def desired_users(
     managers: Mapping[str, str] | None = None,
     notes: list[str] | None = None,
 ) -> list[DesiredUser]:
-    return [desired_user(a, policy, managers, notes) for a in assignments]
+    attribute_map = AttributeMap.of(policy)
+    return [desired_user(a, policy, managers, notes, attribute_map) for a in assignments]

@@ -98,8 +98,9 @@ class DesiredUser:
     license_type: int
     role: str | None  # a managed role name, MEMBER_ROLE to drop a managed role, None = leave roles alone
     zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
-    # Zoom profile values from the policy's attributes (core/attributes.py), fields rendering "" left out.
-    profile: tuple[tuple[str, object], ...] = ()
+    # Zoom profile values from the policy's attributes, aligned with core/attributes.AttributeMap.layout (None: left
+    # as it is in Zoom); () when there are none.
+    profile: tuple[str | None, ...] = ()
     # Values Zoom would refuse, one message each naming the field: reported as errors, never sent.
     problems: tuple[str, ...] = ()
 
@@ -119,8 +120,9 @@ class ZoomUser:
     role: str | None
     groups: frozenset[str]  # Zoom group names
     invitation_expired: bool = False  # a pending user whose invitation expired (Zoom code 1120)
-    # The mapped profile fields the row carried (a list row carries only some), to compare with what Okta gives.
-    profile: tuple[tuple[str, object], ...] = ()
+    # The mapped profile fields the row carried (a list row carries only some), aligned with
+    # core/attributes.AttributeMap.layout (None: not in the row); () when it carried none.
+    profile: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,10 +280,7 @@ class Operation:
 def _jsonable(value: object) -> object:
     if isinstance(value, frozenset | set):
         return sorted(value, key=str)
-    if isinstance(value, tuple):
-        return [_jsonable(item) for item in value]
-    to_zoom = getattr(value, "to_zoom", None)  # a phone number (core/attributes.py)
-    return to_zoom() if callable(to_zoom) else value
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from okta_zoom_sync.core.attributes import profile_changes
+from okta_zoom_sync.core.attributes import profile_changes, profile_layout
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
@@ -76,6 +76,7 @@ def plan(
     rules = _Rules(
         managed_roles=frozenset(fold(role) for role in policy.managed_roles),
         managed_groups=frozenset(fold(group) for group in policy.managed_zoom_groups),
+        profile_layout=profile_layout(policy),
     )
     users: list[UserPlan] = []
     for want in wanted:
@@ -138,6 +139,7 @@ class _Rules:
 
     managed_roles: frozenset[str]  # folded role names the role rules give
     managed_groups: frozenset[str]  # folded Zoom group names the group rules manage
+    profile_layout: tuple[str, ...]  # the profile fields beyond the names (core/attributes.py)
 
 
 def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[DesiredUser]:
@@ -274,9 +276,10 @@ def _plan_user(
         # An invitation (create) is pending until accepted, and Zoom ignores changes to it: its profile follows
         # once it is active. Other creates are active at once: the rest of the profile follows the create.
         if want.profile and policy.create_action.value != "create":
-            profile = profile_changes(want.profile, {}, "")
+            profile = profile_changes(rules.profile_layout, want.profile, (), "", created=True)
             changes = [Change(field, old, new) for field, old, new in profile.changes]
-            op(OpKind.UPDATE, *changes, Change(SENT, "", profile.sent))
+            remember = (Change(SENT, "", profile.sent),) if profile.sent is not None else ()
+            op(OpKind.UPDATE, *changes, *remember)
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
     if previous_owner is not None:
@@ -318,7 +321,7 @@ def _plan_user(
         if new and old != new
     ]
     if want.profile:
-        profile = profile_changes(want.profile, dict(have.profile), sent)
+        profile = profile_changes(rules.profile_layout, want.profile, have.profile, sent)
         name_changes += [Change(field, old, new) for field, old, new in profile.changes]
         if profile.sent is not None:
             name_changes.append(Change(SENT, sent, profile.sent))

@@ -11,6 +11,7 @@ same row (attributes the app's profile mapping adds). Nothing more is read for t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -45,7 +46,7 @@ def kept_attributes(keep: frozenset[str], *profiles: object) -> tuple[tuple[str,
             if isinstance(value, list):
                 value = ", ".join(text(item) for item in value if text(item))
             if text(value):
-                out.append((name, text(value)))
+                out.append((name, sys.intern(text(value))))  # repeated values (departments, ...) held once
                 break
     return tuple(out)
 

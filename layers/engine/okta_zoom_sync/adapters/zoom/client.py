@@ -113,9 +113,10 @@ class ZoomClient:
         self._groups = Catalogue("group", self._load_groups)
         self.profile = ZoomProfile()
 
-    def keep_profile(self, fields: frozenset[str]) -> None:
-        """The profile fields the policy maps (core/attributes.zoom_fields): read from rows, written by update_user."""
-        self.profile = ZoomProfile(fields)
+    def keep_profile(self, layout: tuple[str, ...]) -> None:
+        """The profile fields the policy maps (core/attributes.profile_layout): read from rows, written by
+        update_user."""
+        self.profile = ZoomProfile(layout)
 
     # -- connection check -------------------------------------------------------------------------
 

@@ -10,11 +10,12 @@ its key (`cbf_…`).
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from okta_zoom_sync.core.attributes import CUSTOM_PREFIX, Phone, phones_from_zoom
+from okta_zoom_sync.core.attributes import CUSTOM_PREFIX, phones_from_zoom, phones_to_zoom
 from okta_zoom_sync.errors import PermanentError
 
 CUSTOM_ATTRIBUTES = "custom_attributes"
@@ -22,38 +23,39 @@ KEY_PREFIX = "cbf_"  # how Zoom's custom attribute keys start (spec example cbf_
 
 
 class ZoomProfile:
-    def __init__(self, fields: Iterable[str] = ()) -> None:
-        self.fields = frozenset(fields)
-        self.custom = {field.removeprefix(CUSTOM_PREFIX) for field in self.fields if field.startswith(CUSTOM_PREFIX)}
-        self.plain = self.fields - {CUSTOM_PREFIX + name for name in self.custom}
+    def __init__(self, layout: Sequence[str] = ()) -> None:
+        """`layout`: core/attributes.profile_layout(policy), the fields a ZoomUser's profile tuple follows."""
+        self.layout = tuple(layout)
+        self.custom = any(field.startswith(CUSTOM_PREFIX) for field in self.layout)
         self._keys: dict[str, tuple[str, str]] = {}  # folded name -> (key, Zoom's name)
         self._lock = threading.Lock()
 
     def list_params(self) -> dict[str, str]:
         return {"include_fields": CUSTOM_ATTRIBUTES} if self.custom else {}
 
-    def read(self, row: Mapping[str, Any]) -> tuple[tuple[str, object], ...]:
-        """The mapped fields this row carries. With custom attributes mapped, one the row does not list is ""
-        (Zoom lists only the attributes a user holds)."""
-        if not self.fields:
+    def read(self, row: Mapping[str, Any]) -> tuple[str | None, ...]:
+        """The mapped fields this row carries, aligned with the layout (None: not carried). With custom attributes
+        mapped, one the row does not list is "" (Zoom lists only the attributes a user holds)."""
+        if not self.layout:
             return ()
-        out: list[tuple[str, object]] = []
-        for field in sorted(self.plain):
-            if field not in row:
-                continue
-            value = row[field]
-            out.append((field, phones_from_zoom(value) if field == "phone_numbers" else str(value or "")))
-        if self.custom:
-            held = {}
-            for item in row.get(CUSTOM_ATTRIBUTES) or ():
-                if isinstance(item, Mapping) and item.get("key") and item.get("name"):
-                    name, key = str(item["name"]), str(item["key"])
-                    with self._lock:
-                        self._keys.setdefault(name.casefold(), (key, name))
-                    held[name.casefold()] = str(item.get("value") or "")
-                    held[key.casefold()] = held[name.casefold()]
-            out.extend((CUSTOM_PREFIX + name, held.get(name.casefold(), "")) for name in sorted(self.custom))
-        return tuple(out)
+        held: dict[str, str] = {}
+        for item in row.get(CUSTOM_ATTRIBUTES) or () if self.custom else ():
+            if isinstance(item, Mapping) and item.get("key") and item.get("name"):
+                name, key = str(item["name"]), str(item["key"])
+                with self._lock:
+                    self._keys.setdefault(name.casefold(), (key, name))
+                held[name.casefold()] = held[key.casefold()] = str(item.get("value") or "")
+        values: list[str | None] = []
+        for field in self.layout:
+            if field.startswith(CUSTOM_PREFIX):
+                values.append(sys.intern(held.get(field[len(CUSTOM_PREFIX) :].casefold(), "")))
+            elif field not in row:
+                values.append(None)
+            elif field == "phone_numbers":
+                values.append(phones_from_zoom(row[field]))
+            else:
+                values.append(sys.intern(str(row[field] or "")))  # departments and the like repeat: held once
+        return tuple(values) if any(value is not None for value in values) else ()
 
     def body(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The PATCH body for these fields. PermanentError when a custom attribute's key is not known."""
@@ -63,8 +65,8 @@ class ZoomProfile:
             if field.startswith(CUSTOM_PREFIX):
                 key, name = self._key(field.removeprefix(CUSTOM_PREFIX))
                 custom.append({"key": key, "name": name, "value": str(value)})
-            elif isinstance(value, tuple) and all(isinstance(item, Phone) for item in value):
-                body[field] = [phone.to_zoom() for phone in value]
+            elif field == "phone_numbers":
+                body[field] = phones_to_zoom(str(value))
             else:
                 body[field] = value
         if custom:
