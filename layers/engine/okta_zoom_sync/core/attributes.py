@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from okta_zoom_sync.core.policy import ZOOM_PROFILE_FIELDS, Policy
-from okta_zoom_sync.core.templates import Template
+from okta_zoom_sync.core.templates import Placeholder, Template, attribute_text
 
 CUSTOM_PREFIX = "custom_attributes."
 MANAGER_ID = "managerId"
@@ -95,6 +95,11 @@ class AttributeMap:
         names = (templates.get("first_name"), templates.get("last_name"))
         return cls(layout, tuple(templates[field] for field in layout), names)
 
+    @property
+    def names_only(self) -> bool:
+        """The default mapping ({firstName}, {lastName}, nothing else): the record's names are the values."""
+        return not self.layout and tuple(t.text if t else None for t in self.names) == ("{firstName}", "{lastName}")
+
     def wanted(self, profile: Mapping[str, object], managers: Mapping[str, str]) -> WantedProfile:
         """The Zoom profile values for one Okta user. `managers`: Okta id -> the manager's email, for `{managerId}`
         in the `manager` template (a manager not found renders nothing: the field is left as it is, with a note)."""
@@ -119,7 +124,12 @@ class AttributeMap:
 
     @staticmethod
     def _render(field: str, template: Template | None, profile: Mapping[str, object], problems: list[str]) -> str:
-        text = template.render(profile).strip() if template is not None else ""
+        if template is None:
+            return ""
+        if len(template.parts) == 1 and isinstance(template.parts[0], Placeholder):
+            text = attribute_text(profile.get(template.parts[0].attribute)).strip()  # "{title}": the usual template
+        else:
+            text = template.render(profile).strip()
         if not text:
             return ""
         value, problem = checked_value(field, text)

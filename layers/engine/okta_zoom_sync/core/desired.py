@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from okta_zoom_sync.core.attributes import AttributeMap
+from okta_zoom_sync.core.attributes import AttributeMap, WantedProfile
 from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaGroupRef, OktaStatus, OktaUser
 from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
@@ -56,8 +56,12 @@ def desired_user(
 ) -> DesiredUser:
     """`managers`: Okta id -> email of the managers `{managerId}` may name. `notes` learns what was left as it is.
     `attribute_map`: AttributeMap.of(policy), made once for many users."""
-    wanted = (attribute_map or AttributeMap.of(policy)).wanted(okta_profile(assignment), managers or {})
-    if notes is not None:
+    attribute_map = attribute_map or AttributeMap.of(policy)
+    if attribute_map.names_only:  # the defaults, at no cost per user: what the record holds
+        wanted = WantedProfile(assignment.first_name, assignment.last_name, (), ())
+    else:
+        wanted = attribute_map.wanted(okta_profile(assignment), managers or {})
+    if notes is not None and wanted.notes:
         notes.extend(f"{zoom_email(assignment)}: {note}" for note in wanted.notes)
     groups = assignment.groups
     license_type = policy.default_license.zoom_type
