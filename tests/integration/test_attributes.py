@@ -207,3 +207,31 @@ def test_an_okta_profile_change_reaches_zoom_in_one_incremental_run(stack: Stack
     # And a full run afterwards agrees: nothing to send
     stack.zoom.clear_log()
     assert total(stack.invoke({"mode": "full"})["planned"]) == 0
+
+
+def test_an_attribute_only_the_app_user_profile_carries_is_read_from_the_same_row(stack: Stack) -> None:
+    # Given the app's profile mappings put the department on the app user as zoomDept (the Okta user has no such
+    # attribute), and a policy naming it
+    stack.okta.app_user_profile_attributes["zoomDept"] = "department"
+    stack.set_policy('attributes:\n  dept: "{zoomDept}"\n')
+    ann = add_person(stack, "ann@acme.example", "Ann", "Lee")
+    stack.okta.update_profile(ann, department="Research")
+
+    result = stack.invoke({"mode": "full"})
+
+    assert result["status"] == "succeeded", result
+    assert stack.zoom.user("ann@acme.example")["dept"] == "Research"
+    assert stack.okta.request_count("GET", f"/api/v1/users/{ann}") == 0  # no per-user read
+
+
+def test_a_dry_run_lists_the_profile_changes_and_sends_nothing(stack: Stack) -> None:
+    stack.set_policy(PROFILE_POLICY)
+    ann = add_person(stack, "ann@acme.example", "Ann", "Lee")
+    stack.okta.update_profile(ann, title="Engineer", mobilePhone="+1 415 555 0100")
+
+    result = stack.invoke({"mode": "full", "dry_run": True})
+
+    [update] = [op for op in result["operations"] if op["op"] == "update"]
+    assert update["changes"]["job_title"]["to"] == "Engineer"
+    assert update["changes"]["phone_numbers"]["to"] == "+1 US 4155550100"
+    assert stack.zoom.write_count() == 0
