@@ -32,7 +32,6 @@ OKTA_RECORD_ATTRIBUTES = frozenset({"firstName", "lastName", "email", "login"})
 # The profile fields `GET /users` rows carry (fact sheet §2, list item fields); the others only GET /users/{id}.
 LISTED_FIELDS = frozenset({"first_name", "last_name", "display_name", "dept", "timezone", "language"})
 MAX_PHONE_NUMBERS = 3
-# Zoom custom attribute values: the spec gives no limit; a generous one keeps a runaway value out of the link.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LINK = re.compile(r"https?://|www\.|<[a-z/]", re.IGNORECASE)
 _PHONE = re.compile(r"^(?:(?P<country>[A-Za-z]{2})\s+)?\+(?P<rest>[\d ()\-.]{4,40})$")
