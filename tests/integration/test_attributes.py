@@ -27,6 +27,7 @@ def test_department_title_manager_and_phone_follow_okta_and_a_rerun_writes_nothi
     ann = add_person(stack, "ann@acme.example", "Ann", "Lee")
     stack.okta.update_profile(ann, department="Engineering", title="Engineer", mobilePhone="+44 20 7946 0000")
     stack.okta.set_manager(ann, boss)
+    stack.zoom.add_user("boss@acme.example", first_name="Bo", last_name="Ss")  # the manager is a Zoom user already
 
     # When the first full run goes
     first = stack.invoke({"mode": "full"})
@@ -107,6 +108,7 @@ def test_manager_by_manager_id_is_read_once_per_run_and_a_missing_manager_is_lef
     stack.okta.set_manager(ann, boss)
     stack.okta.set_manager(bob, boss)
     stack.okta.update_profile(cy, managerId="00unobody0000000000")
+    stack.zoom.add_user("boss@acme.example", first_name="Bo", last_name="Ss")  # in Zoom, not assigned in Okta
     stack.zoom.add_user("cy@acme.example", first_name="Cy", last_name="Low", manager="old.boss@acme.example")
 
     result = stack.invoke({"mode": "full"})
@@ -235,3 +237,29 @@ def test_a_dry_run_lists_the_profile_changes_and_sends_nothing(stack: Stack) -> 
     assert update["changes"]["job_title"]["to"] == "Engineer"
     assert update["changes"]["phone_numbers"]["to"] == "+1 US 4155550100"
     assert stack.zoom.write_count() == 0
+
+
+def test_a_manager_who_is_not_a_zoom_user_is_one_error_and_the_field_is_left(stack: Stack) -> None:
+    # Given Zoom refuses a manager that is not a user of the account, and Ann's manager has no Zoom user
+    stack.zoom.known_manager_required = True
+    stack.set_policy(PROFILE_POLICY)
+    boss = add_person(stack, "boss@acme.example", "Bo", "Ss", assign=False)
+    ann = add_person(stack, "ann@acme.example", "Ann", "Lee")
+    stack.okta.set_manager(ann, boss)
+    stack.okta.update_profile(ann, title="Engineer")
+
+    result = stack.invoke({"mode": "full"})
+
+    # Then it is one error naming the manager, and the rest of Ann's profile went through (no failed call)
+    [error] = [e for e in result["errors"] if e["code"] == "invalid_attribute"]
+    assert error["email"] == "ann@acme.example" and "boss@acme.example" in error["message"], error
+    assert result["failed"]["update"] == 0
+    assert stack.zoom.user("ann@acme.example")["job_title"] == "Engineer"
+
+    # And once the manager is assigned, the run that creates their Zoom user says so, and the next sets the manager
+    stack.okta.assign_user(boss)
+    creating = stack.invoke({"mode": "full"})
+    assert creating["status"] == "succeeded", creating
+    assert any("boss@acme.example is created this run" in note for note in creating["notes"])
+    stack.invoke({"mode": "full"})
+    assert stack.zoom.user("ann@acme.example")["manager"] == "boss@acme.example"

@@ -417,3 +417,25 @@ def test_a_create_that_finds_its_address_taken_takes_over_only_a_free_member() -
     assert not may_take_over(have(role=OWNER_ROLE), None, "00u1")
     assert not may_take_over(have(role=None), None, "00u1")
     assert not may_take_over(have(), "00u2", "00u1")
+
+
+def test_a_mapped_manager_must_be_a_zoom_user_when_every_zoom_user_was_read() -> None:
+    # Layout (dept, manager): Ann's manager is Bo; Cy's manager is Di, created by this plan
+    policy = Policy(attributes={"dept": "{department}", "manager": "{managerId}"})  # type: ignore[arg-type]
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com"), "00u3": Link("00u3", "z3", "cy@acme.com")}
+    desired = [
+        want(profile=("Eng", "bo@acme.com")),
+        want("00u3", "cy@acme.com", first_name="Cy", profile=("Eng", "di@acme.com")),
+        want("00u4", "di@acme.com", first_name="Di"),
+    ]
+    actual = [have(profile=("Eng", None)), have("z3", "cy@acme.com", first_name="Cy", profile=("Eng", None))]
+
+    whole = plan(desired, actual, links, policy, NOW, zoom_complete=True)
+    # Bo is no Zoom user: one problem, nothing sent for the manager; Di is created now: set next run, with a note
+    assert [(p.email, p.message.split(":")[0]) for p in whole.problems] == [("ann@acme.com", "manager")]
+    assert [op.op.value for op in whole.operations] == ["create"]
+    assert any("di@acme.com is created this run" in note for note in whole.notes)
+    # A partial read cannot tell: the manager is sent (Zoom has the last word)
+    partial = plan(desired, actual, links, policy, NOW)
+    assert partial.problems == ()
+    assert sorted(op.op.value for op in partial.operations) == ["create", "update", "update"]

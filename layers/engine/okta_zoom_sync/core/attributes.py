@@ -189,6 +189,17 @@ def _calling_code(digits: str, country: str) -> str | None:
     return None
 
 
+def mapped_manager(layout: Sequence[str], values: ProfileValues) -> str | None:
+    """The manager email these values would send, if any."""
+    return values[layout.index("manager")] if values and "manager" in layout else None
+
+
+def without_manager(layout: Sequence[str], values: ProfileValues) -> ProfileValues:
+    index = layout.index("manager")
+    kept = (*values[:index], None, *values[index + 1 :])
+    return kept if any(value is not None for value in kept) else ()
+
+
 def phones_to_zoom(text: str) -> list[dict[str, str]]:
     """The canonical text as Zoom's phone_numbers[] items {code, country, number}."""
     out = []

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from okta_zoom_sync.core.attributes import profile_changes, profile_layout
+from okta_zoom_sync.core.attributes import mapped_manager, profile_changes, profile_layout, without_manager
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
@@ -59,7 +59,11 @@ def plan(
     links: Mapping[str, Link],
     policy: Policy,
     now: datetime,
+    *,
+    zoom_complete: bool = False,
 ) -> Plan:
+    """`zoom_complete`: `actual` is every Zoom user (a full read), so a mapped manager who is none of them (nor
+    created now) is known to be one Zoom refuses."""
     protected = frozenset(fold(email) for email in policy.protected_users)
     managed_domains = frozenset(policy.managed_domains)
     notes: list[str] = []
@@ -78,9 +82,13 @@ def plan(
         managed_groups=frozenset(fold(group) for group in policy.managed_zoom_groups),
         profile_layout=profile_layout(policy),
     )
+    # Who may be a manager: the Zoom users (made only when a manager is mapped and every Zoom user was read).
+    zoom_emails = {fold(u.email) for u in actual} if zoom_complete and "manager" in rules.profile_layout else None
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
+        if zoom_emails is not None:
+            want = _known_manager(want, rules.profile_layout, zoom_emails, wanted, notes)
         if have is not None and untouchable(have, protected):
             unmanaged += 1  # the Owner or a protected user: never changed
             continue
@@ -131,6 +139,22 @@ def plan(
 
 
 _NOT_LINKED = "-"
+
+
+def _known_manager(
+    want: DesiredUser, layout: tuple[str, ...], zoom_emails: set[str], wanted: Sequence[DesiredUser], notes: list[str]
+) -> DesiredUser:
+    """Zoom takes as `manager` the email of a user of the account. A manager this plan creates is set by the next
+    run (this run's update might go first); one who is no Zoom user at all is a problem, and the field is left."""
+    manager = mapped_manager(layout, want.profile)
+    if manager is None or fold(manager) in zoom_emails:
+        return want
+    profile = without_manager(layout, want.profile)
+    if any(fold(w.email) == fold(manager) and w.state is DesiredState.ACTIVE for w in wanted):
+        notes.append(f"{want.email}: manager {manager} is created this run; set by the next run")
+        return replace(want, profile=profile)
+    problem = f"manager: {manager} is not a user of the Zoom account (Zoom wants the email of one)"
+    return replace(want, profile=profile, problems=(*want.problems, problem))
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,8 @@ class Reconciler:
             email = ref if "@" in ref else None
             report.errors.append({"op": "read", "email": email, "okta_id": None if email else ref,
                                   "code": error.code, "message": error.message})  # fmt: skip
-        plan = make_plan(snapshot.desired, snapshot.actual, snapshot.links, self.policy, now)
+        whole = not snapshot.refs and not snapshot.incomplete  # every Zoom user was read
+        plan = make_plan(snapshot.desired, snapshot.actual, snapshot.links, self.policy, now, zoom_complete=whole)
         if respect_quarantine and work.failures:
             plan, report.quarantined = hold_quarantined(plan, work.failures, now)
         dropped: set[str] = set()
