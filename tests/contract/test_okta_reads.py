@@ -167,3 +167,20 @@ def test_groups_are_found_by_exact_name_and_by_id(replay: ReplayServer) -> None:
     }
     searches = [r.query for r in replay.requests_to("/api/v1/groups")]
     assert {"q": "West Coast users", "limit": "200"} in searches
+
+
+def test_the_attributes_a_policy_names_come_from_the_user_profile_else_the_app_user_profile(
+    replay: ReplayServer,
+) -> None:
+    # Given Okta's documented expand=user row: the app-user profile carries displayName and role, the embedded
+    # user's profile does not; mobilePhone is null in both
+    replay.add("GET", APP_USERS, load("okta/app_users_expand_user.spec.json"), query={"limit": "500", "expand": "user"})
+    client = okta_client(replay)
+    client.keep_profile(frozenset({"displayName", "role", "mobilePhone", "firstName"}))
+
+    # When the listing is read
+    [assigned] = client.list_assigned_users().items
+
+    # Then only the named attributes with a value are kept, from the one row
+    assert assigned.profile == (("displayName", "Saml O Test"), ("firstName", "Saml"), ("role", "Tester"))
+    assert replay.misses == []

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from okta_zoom_sync.core.attributes import shown_in_list
 from okta_zoom_sync.core.model import MEMBER_ROLE, Link, Operation, Plan, ZoomStatus, ZoomUser
 from okta_zoom_sync.core.outcome import Outcome
 from okta_zoom_sync.engine.executor import Applier
@@ -25,8 +26,9 @@ ZOOM_EMAIL_USED = 1005  # Zoom's code for an address already in use
 class InMemoryZoom:
     """A Zoom account (the ZoomReader and ZoomWriter ports): users addressed by id or by email, as Zoom allows."""
 
-    def __init__(self, users: list[ZoomUser]) -> None:
+    def __init__(self, users: list[ZoomUser], layout: tuple[str, ...] = ()) -> None:
         self._users: dict[int, ZoomUser] = dict(enumerate(users))
+        self.layout = layout  # the profile fields a ZoomUser's profile tuple follows (core/attributes.py)
         self._ids = itertools.count(len(users) + 1)
         self.transfers: list[tuple[str, str]] = []
         self.pictures: dict[str, bytes] = {}
@@ -79,7 +81,17 @@ class InMemoryZoom:
         return zoom_id
 
     def update_user(self, zoom_id: str, fields: Mapping[str, Any]) -> None:
-        self._change(zoom_id, **{k: int(str(v)) if k == "type" else v for k, v in fields.items()})
+        own = {"first_name", "last_name", "type"}
+        self._change(zoom_id, **{k: int(str(v)) if k == "type" else v for k, v in fields.items() if k in own})
+        # Profile fields: a listing shows only some (and custom attributes); the others are stored out of its sight.
+        shown = {k: v for k, v in fields.items() if k not in own and shown_in_list(k)}
+        if shown:
+            user = self._users[self._found(zoom_id)]
+            profile = list(user.profile or (None,) * len(self.layout))
+            for index, field in enumerate(self.layout):
+                if field in shown:
+                    profile[index] = shown[field]
+            self._change(zoom_id, profile=tuple(profile))
 
     def set_status(self, zoom_id: str, action: str) -> None:
         if action == "deactivate":
@@ -156,10 +168,11 @@ class InMemoryLinks:
 
 
 def apply_plan(
-    plan: Plan, actual: list[ZoomUser], links: dict[str, Link], now: datetime
+    plan: Plan, actual: list[ZoomUser], links: dict[str, Link], now: datetime, layout: tuple[str, ...] = ()
 ) -> tuple[list[ZoomUser], dict[str, Link]]:
-    """Run `plan` through the real applier; return the Zoom users and links it leaves. Every operation must apply."""
-    zoom = InMemoryZoom(actual)
+    """Run `plan` through the real applier; return the Zoom users and links it leaves. Every operation must apply.
+    `layout`: the policy's profile fields (core/attributes.profile_layout)."""
+    zoom = InMemoryZoom(actual, layout)
     state = InMemoryLinks(links)
     applier = Applier(
         zoom,  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from okta_zoom_sync.core.attributes import digest, encode_sent, profile_layout
 from okta_zoom_sync.core.model import (
     ADMIN_ROLE,
     MEMBER_ROLE,
@@ -280,6 +281,10 @@ PICTURE_MARKS = [
     PictureMark("https://pics.example/a.png", "", (NOW - timedelta(days=1)).isoformat()),  # refused
     PictureMark("https://pics.example/b.png", "cd" * 32, (NOW - timedelta(days=30)).isoformat()),  # re-check due
 ]
+# Profile values, aligned with the policy's layout (custom_attributes.Badge, dept, job_title): dept and Badge are
+# fields Zoom's list shows, job_title one it does not (compared with the link's digests).
+WANTED_PROFILES = [(), (None, "Eng", None), (None, "Eng", "T1"), ("B", None, "T2")]
+LISTED_PROFILES = [(), ("", "Eng", None), ("B", "Old", None)]
 
 
 @st.composite
@@ -299,6 +304,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
                 role=draw(st.sampled_from([None, MEMBER_ROLE, ADMIN_ROLE])),
                 zoom_groups=frozenset(draw(st.lists(st.sampled_from(GROUPS[:2]), max_size=2))),
                 picture_url=draw(st.sampled_from(PICTURE_URLS)),
+                profile=draw(st.sampled_from(WANTED_PROFILES)),
             )
         )
     actual = []
@@ -316,6 +322,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
                 groups=frozenset(draw(st.lists(st.sampled_from(GROUPS), max_size=3))),
                 # an invitation that expired is sent again (removed, then created): planning again yields nothing
                 invitation_expired=status == "pending" and draw(st.booleans()),
+                profile=draw(st.sampled_from(LISTED_PROFILES)),
             )
         )
     links = {}
@@ -325,7 +332,10 @@ def worlds(draw):  # type: ignore[no-untyped-def]
             target = draw(st.sampled_from(candidates))
             deactivated = draw(st.sampled_from([None, (NOW - timedelta(days=40)).isoformat()]))
             picture = draw(st.sampled_from(PICTURE_MARKS))
-            links[d.okta_id] = Link(d.okta_id, str(target.zoom_id), target.email, deactivated, picture=picture)
+            sent = draw(st.sampled_from(["", encode_sent({"job_title": digest("T1")})]))
+            links[d.okta_id] = Link(
+                d.okta_id, str(target.zoom_id), target.email, deactivated, picture=picture, sent=sent
+            )
     deprovision = draw(st.sampled_from(["deactivate", "delete"]))
     policy = Policy(
         create_action=draw(st.sampled_from(["ssoCreate", "create"])),
@@ -337,7 +347,10 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         transfer_to=draw(st.sampled_from(["", "manager", "heir@acme.com"])) if deprovision == "delete" else "",
         suspended_users=draw(st.sampled_from(["deactivate", "keep"])),
         picture_attribute=draw(st.sampled_from(["", "pictureUrl"])),
+        attributes={"dept": "{department}", "job_title": "{title}"},
+        custom_attributes={"Badge": "{badge}"},
     )  # type: ignore[arg-type]
+    assert profile_layout(policy) == ("custom_attributes.Badge", "dept", "job_title")
     return desired, actual, links, policy
 
 
@@ -346,7 +359,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
 def test_plan_apply_plan_again_yields_nothing(world) -> None:  # type: ignore[no-untyped-def]
     desired, actual, links, policy = world
     first = plan(desired, actual, links, policy, NOW)
-    actual2, links2 = apply_plan(first, actual, links, NOW)
+    actual2, links2 = apply_plan(first, actual, links, NOW, profile_layout(policy))
     # A link records the address its Zoom user has, never one another Zoom user holds.
     assert not links_naming_another_users_address(actual2, links2), links2
     second = plan(desired, actual2, links2, policy, NOW)
@@ -421,3 +434,25 @@ def test_a_create_that_finds_its_address_taken_takes_over_only_a_free_member() -
     assert not may_take_over(have(role=OWNER_ROLE), None, "00u1")
     assert not may_take_over(have(role=None), None, "00u1")
     assert not may_take_over(have(), "00u2", "00u1")
+
+
+def test_a_mapped_manager_must_be_a_zoom_user_when_every_zoom_user_was_read() -> None:
+    # Layout (dept, manager): Ann's manager is Bo; Cy's manager is Di, created by this plan
+    policy = Policy(attributes={"dept": "{department}", "manager": "{managerId}"})  # type: ignore[arg-type]
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com"), "00u3": Link("00u3", "z3", "cy@acme.com")}
+    desired = [
+        want(profile=("Eng", "bo@acme.com")),
+        want("00u3", "cy@acme.com", first_name="Cy", profile=("Eng", "di@acme.com")),
+        want("00u4", "di@acme.com", first_name="Di"),
+    ]
+    actual = [have(profile=("Eng", None)), have("z3", "cy@acme.com", first_name="Cy", profile=("Eng", None))]
+
+    whole = plan(desired, actual, links, policy, NOW, zoom_complete=True)
+    # Bo is no Zoom user: one problem, nothing sent for the manager; Di is created now: set next run, with a note
+    assert [(p.email, p.message.split(":")[0]) for p in whole.problems] == [("ann@acme.com", "manager")]
+    assert [op.op.value for op in whole.operations] == ["create"]
+    assert any("di@acme.com is created this run" in note for note in whole.notes)
+    # A partial read cannot tell: the manager is sent (Zoom has the last word)
+    partial = plan(desired, actual, links, policy, NOW)
+    assert partial.problems == ()
+    assert sorted(op.op.value for op in partial.operations) == ["create", "update", "update"]

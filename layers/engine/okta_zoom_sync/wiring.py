@@ -12,6 +12,7 @@ from okta_zoom_sync.adapters.zoom.client import ZoomClient
 from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, plan_limits, workers_for
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
+from okta_zoom_sync.core.attributes import okta_attributes, profile_layout
 from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.core.ports import StateStore
 from okta_zoom_sync.engine.budget import TimeBudget
@@ -84,6 +85,8 @@ def build_engine(
     retry = RetryPolicy().within(max(0.0, budget.left() - budget.margin))
     okta = build_okta(settings, credentials, retry, picture_attribute=policy.picture_attribute)
     zoom = build_zoom(settings, credentials, retry)
+    okta.keep_profile(okta_attributes(policy))  # only what the attribute templates name is kept of a profile
+    zoom.keep_profile(profile_layout(policy))
     store = build_state(settings)
     # The one place a dry run is told apart: it gets an executor that only lists the plan, the state table read
     # but never written, and no checkpoint (nothing recorded, nothing read from Okta only to be recorded).

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from okta_zoom_sync.core.attributes import AttributeMap, WantedProfile
 from okta_zoom_sync.core.model import MEMBER_ROLE, DesiredState, DesiredUser, OktaGroupRef, OktaStatus, OktaUser
 from okta_zoom_sync.core.policy import Policy, SuspendedUsers
 
@@ -35,7 +36,33 @@ def in_group(reference: str, groups: frozenset[OktaGroupRef]) -> bool:
     return any(group.id == reference or group.name.casefold() == folded for group in groups)
 
 
-def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
+def okta_profile(assignment: OktaUser) -> dict[str, object]:
+    """The Okta attributes templates render from: those the record keeps in its own fields, and the rest it kept."""
+    return {
+        "firstName": assignment.first_name,
+        "lastName": assignment.last_name,
+        "email": assignment.email,
+        "login": assignment.login,
+        **dict(assignment.profile),
+    }
+
+
+def desired_user(
+    assignment: OktaUser,
+    policy: Policy,
+    managers: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
+    attribute_map: AttributeMap | None = None,
+) -> DesiredUser:
+    """`managers`: Okta id -> email of the managers `{managerId}` may name. `notes` learns what was left as it is.
+    `attribute_map`: AttributeMap.of(policy), made once for many users."""
+    attribute_map = attribute_map or AttributeMap.of(policy)
+    if attribute_map.names_only:  # the defaults, at no cost per user: what the record holds
+        wanted = WantedProfile(assignment.first_name, assignment.last_name, (), ())
+    else:
+        wanted = attribute_map.wanted(okta_profile(assignment), managers or {})
+    if notes is not None and wanted.notes:
+        notes.extend(f"{zoom_email(assignment)}: {note}" for note in wanted.notes)
     groups = assignment.groups
     license_type = policy.default_license.zoom_type
     for license_rule in policy.license_rules:
@@ -51,15 +78,23 @@ def desired_user(assignment: OktaUser, policy: Policy) -> DesiredUser:
     return DesiredUser(
         okta_id=assignment.okta_id,
         email=zoom_email(assignment),
-        first_name=assignment.first_name,
-        last_name=assignment.last_name,
+        first_name=wanted.first_name,  # "" leaves Zoom's as it is
+        last_name=wanted.last_name,
         state=desired_state(assignment.status, policy),
         license_type=license_type,
         role=role,
         zoom_groups=zoom_groups,
         picture_url=assignment.picture_url if policy.picture_attribute else "",
+        profile=wanted.values,
+        problems=wanted.problems,
     )
 
 
-def desired_users(assignments: Iterable[OktaUser], policy: Policy) -> list[DesiredUser]:
-    return [desired_user(a, policy) for a in assignments]
+def desired_users(
+    assignments: Iterable[OktaUser],
+    policy: Policy,
+    managers: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
+) -> list[DesiredUser]:
+    attribute_map = AttributeMap.of(policy)
+    return [desired_user(a, policy, managers, notes, attribute_map) for a in assignments]

@@ -76,6 +76,8 @@ class OktaUser:
     status: str
     groups: frozenset[OktaGroupRef] = frozenset()
     picture_url: str = ""  # the policy's picture_attribute as read from the profile ("" when unset or absent)
+    # The profile attributes the policy's templates name (only those: a run never holds whole profiles), as text.
+    profile: tuple[tuple[str, str], ...] = ()
 
 
 class DesiredState(StrEnum):
@@ -98,6 +100,11 @@ class DesiredUser:
     role: str | None  # a managed role name, MEMBER_ROLE to drop a managed role, None = leave roles alone
     zoom_groups: frozenset[str]  # the managed Zoom group names this user belongs in
     picture_url: str = ""  # the picture the Zoom user should show ("" = leave Zoom's picture as it is)
+    # Zoom profile values from the policy's attributes, aligned with core/attributes.AttributeMap.layout (None: left
+    # as it is in Zoom); () when there are none.
+    profile: tuple[str | None, ...] = ()
+    # Values Zoom would refuse, one message each naming the field: reported as errors, never sent.
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,9 @@ class ZoomUser:
     role: str | None
     groups: frozenset[str]  # Zoom group names
     invitation_expired: bool = False  # a pending user whose invitation expired (Zoom code 1120)
+    # The mapped profile fields the row carried (a list row carries only some), aligned with
+    # core/attributes.AttributeMap.layout (None: not in the row); () when it carried none.
+    profile: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,8 @@ class Link:
     # invitation is sent again at most once per `invitations.RESEND_PERIOD`.
     invited_at: str | None = None
     picture: PictureMark | None = None
+    # Digests of the profile values the sync last sent that Zoom's user list does not show (core/attributes.py).
+    sent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +225,8 @@ RESTORE_ROLE = "restore_role"
 # The change, on a delete, that names who receives the user's meetings, webinars and recordings ("manager" or an
 # email; absent: nothing is transferred).
 TRANSFER_TO = "transfer_to"
+# The change, on a profile update, that gives the link's new digests of the values sent (Link.sent).
+SENT = "sent"
 
 
 class OpKind(StrEnum):
@@ -303,6 +317,7 @@ class UserPlan:
     deprovision: bool = False
     # The picture mark of the user's link (when the link holds this Zoom user): kept when the link is rewritten.
     picture: PictureMark | None = None
+    sent: str = ""  # the link's Link.sent before these operations (links written on the way keep it)
 
 
 def user_key(okta_id: str | None, email: str) -> str:
@@ -311,11 +326,23 @@ def user_key(okta_id: str | None, email: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanProblem:
+    """A value of one user the planner will not send (Zoom would refuse it): one reported error."""
+
+    email: str
+    okta_id: str | None
+    zoom_id: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     users: tuple[UserPlan, ...]
     unmanaged: int
     managed: int  # Zoom users the sync manages (the guardrail's percent base)
     notes: tuple[str, ...] = field(default=())
+    problems: tuple[PlanProblem, ...] = ()  # values the plan refused to send (reported as errors)
 
     @property
     def operations(self) -> tuple[Operation, ...]:

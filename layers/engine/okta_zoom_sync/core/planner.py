@@ -10,11 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from okta_zoom_sync.core.attributes import mapped_manager, profile_changes, profile_layout, without_manager
 from okta_zoom_sync.core.invitations import invitation_due
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     OWNER_ROLE,
     RESTORE_ROLE,
+    SENT,
     TRANSFER_TO,
     Change,
     DesiredState,
@@ -23,6 +25,7 @@ from okta_zoom_sync.core.model import (
     Operation,
     OpKind,
     Plan,
+    PlanProblem,
     UserPlan,
     ZoomStatus,
     ZoomUser,
@@ -59,10 +62,15 @@ def plan(
     links: Mapping[str, Link],
     policy: Policy,
     now: datetime,
+    *,
+    zoom_complete: bool = False,
 ) -> Plan:
+    """`zoom_complete`: `actual` is every Zoom user (a full read), so a mapped manager who is none of them (nor
+    created now) is known to be one Zoom refuses."""
     protected = frozenset(fold(email) for email in policy.protected_users)
     managed_domains = frozenset(policy.managed_domains)
     notes: list[str] = []
+    problems: list[PlanProblem] = []
     unmanaged = 0
     managed = 0
 
@@ -75,10 +83,15 @@ def plan(
     rules = _Rules(
         managed_roles=frozenset(fold(role) for role in policy.managed_roles),
         managed_groups=frozenset(fold(group) for group in policy.managed_zoom_groups),
+        profile_layout=profile_layout(policy),
     )
+    # Who may be a manager: the Zoom users (made only when a manager is mapped and every Zoom user was read).
+    zoom_emails = {fold(u.email) for u in actual} if zoom_complete and "manager" in rules.profile_layout else None
     users: list[UserPlan] = []
     for want in wanted:
         have, previous_owner = matches[want.okta_id]
+        if zoom_emails is not None:
+            want = _known_manager(want, rules.profile_layout, zoom_emails, wanted, notes)
         if have is not None and untouchable(have, protected):
             unmanaged += 1  # the Owner or a protected user: never changed
             continue
@@ -91,6 +104,10 @@ def plan(
             want = replace(want, email=have.email)
         if have is not None:
             managed += 1
+        if want.problems and want.state is DesiredState.ACTIVE:
+            zoom_id = have.zoom_id if have else None
+            code = "invalid_attribute"
+            problems.extend(PlanProblem(want.email, want.okta_id, zoom_id, code, problem) for problem in want.problems)
         link = links.get(want.okta_id)
         user_plan = _plan_user(want, have, previous_owner, link, policy, rules, now)
         user_plan = with_picture(user_plan, want, have, link if previous_owner is None else None, policy, now)
@@ -125,10 +142,28 @@ def plan(
             users.append(user_plan)
 
     ordered = _order_email_moves(users, actual, notes)
-    return Plan(users=tuple(ordered), unmanaged=unmanaged, managed=managed, notes=tuple(notes))
+    return Plan(
+        users=tuple(ordered), unmanaged=unmanaged, managed=managed, notes=tuple(notes), problems=tuple(problems)
+    )
 
 
 _NOT_LINKED = "-"
+
+
+def _known_manager(
+    want: DesiredUser, layout: tuple[str, ...], zoom_emails: set[str], wanted: Sequence[DesiredUser], notes: list[str]
+) -> DesiredUser:
+    """Zoom takes as `manager` the email of a user of the account. A manager this plan creates is set by the next
+    run (this run's update might go first); one who is no Zoom user at all is a problem, and the field is left."""
+    manager = mapped_manager(layout, want.profile)
+    if manager is None or fold(manager) in zoom_emails:
+        return want
+    profile = without_manager(layout, want.profile)
+    if any(fold(w.email) == fold(manager) and w.state is DesiredState.ACTIVE for w in wanted):
+        notes.append(f"{want.email}: manager {manager} is created this run; set by the next run")
+        return replace(want, profile=profile)
+    problem = f"manager: {manager} is not a user of the Zoom account (Zoom wants the email of one)"
+    return replace(want, profile=profile, problems=(*want.problems, problem))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +172,7 @@ class _Rules:
 
     managed_roles: frozenset[str]  # folded role names the role rules give
     managed_groups: frozenset[str]  # folded Zoom group names the group rules manage
+    profile_layout: tuple[str, ...]  # the profile fields beyond the names (core/attributes.py)
 
 
 def _unique_emails(desired: Sequence[DesiredUser], notes: list[str]) -> list[DesiredUser]:
@@ -249,6 +285,8 @@ def _plan_user(
     now: datetime,
 ) -> UserPlan | None:
     ops: list[Operation] = []
+    # What the link remembers having sent holds for the Zoom user it links, not for one adopted now.
+    sent = link.sent if link is not None and have is not None and previous_owner is None else ""
 
     def op(kind: OpKind, *changes: Change, zoom_id: str | None = None) -> None:
         target_id = zoom_id if zoom_id is not None else (have.zoom_id if have else None)
@@ -266,6 +304,13 @@ def _plan_user(
             Change("action", None, policy.create_action.value),
         )
         ops.extend(_new_user_settings(want, None))
+        # An invitation (create) is pending until accepted, and Zoom ignores changes to it: its profile follows
+        # once it is active. Other creates are active at once: the rest of the profile follows the create.
+        if want.profile and policy.create_action.value != "create":
+            profile = profile_changes(rules.profile_layout, want.profile, (), "", created=True)
+            changes = [Change(field, old, new) for field, old, new in profile.changes]
+            remember = (Change(SENT, "", profile.sent),) if profile.sent is not None else ()
+            op(OpKind.UPDATE, *changes, *remember)
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
     if previous_owner is not None:
@@ -282,13 +327,13 @@ def _plan_user(
         return _user_plan(have, want.okta_id, ops)
     # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
     if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
-        return _user_plan(have, want.okta_id, ops)
+        return _user_plan(have, want.okta_id, ops, sent=sent)
 
     if want.state is DesiredState.INACTIVE:
         if have.status == ZoomStatus.ACTIVE:
             ops.extend(_strip_role_and_deactivate(have, want.okta_id))
-            return _user_plan(have, want.okta_id, ops, deprovision=True)
-        return _user_plan(have, want.okta_id, ops)
+            return _user_plan(have, want.okta_id, ops, deprovision=True, sent=sent)
+        return _user_plan(have, want.okta_id, ops, sent=sent)
 
     # Desired ACTIVE.
     managed_roles = rules.managed_roles
@@ -301,14 +346,22 @@ def _plan_user(
     if have.status == ZoomStatus.INACTIVE:
         keep = (Change(RESTORE_ROLE, restore, restore),) if restore else ()
         op(OpKind.REACTIVATE, Change("status", have.status, ZoomStatus.ACTIVE.value), *keep)
+    # A name whose template rendered "" is left as it is.
     name_changes = [
         Change(name, old, new)
         for name, old, new in (
             ("first_name", have.first_name, want.first_name),
             ("last_name", have.last_name, want.last_name),
         )
-        if old != new
+        if new and old != new
     ]
+    if want.profile:
+        profile = profile_changes(rules.profile_layout, want.profile, have.profile, sent)
+        name_changes += [Change(field, old, new) for field, old, new in profile.changes]
+        if profile.sent is not None:
+            name_changes.append(Change(SENT, sent, profile.sent))
+            if restore:  # the link written with the digests keeps the role to give back
+                name_changes.append(Change(RESTORE_ROLE, restore, restore))
     if name_changes:
         op(OpKind.UPDATE, *name_changes)
     if have.type != want.license_type:
@@ -332,7 +385,7 @@ def _plan_user(
             op(OpKind.GROUP_ADD, Change("group", None, want_groups[key]))
         for key in sorted((have_groups.keys() & rules.managed_groups) - want_groups.keys()):
             op(OpKind.GROUP_REMOVE, Change("group", have_groups[key], None))
-    return _user_plan(have, want.okta_id, ops)
+    return _user_plan(have, want.okta_id, ops, sent=sent)
 
 
 def _new_user_settings(want: DesiredUser, zoom_id: str | None) -> list[Operation]:
@@ -364,10 +417,12 @@ def _reinvite(want: DesiredUser, have: ZoomUser, policy: Policy) -> Operation:
     return Operation(OpKind.REINVITE, have.email, want.okta_id, have.zoom_id, changes)
 
 
-def _user_plan(have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False) -> UserPlan | None:
+def _user_plan(
+    have: ZoomUser, okta_id: str | None, ops: list[Operation], deprovision: bool = False, sent: str = ""
+) -> UserPlan | None:
     if not ops:
         return None
-    return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision)
+    return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=deprovision, sent=sent)
 
 
 def _strip_role_and_deactivate(have: ZoomUser, okta_id: str | None) -> list[Operation]:
@@ -403,7 +458,8 @@ def _deprovision(
         return _delete(have, okta_id, "delete" if managed else "disassociate")
     if have.status == ZoomStatus.ACTIVE:
         ops = _strip_role_and_deactivate(have, okta_id)
-        return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True)
+        sent = link.sent if link is not None else ""
+        return UserPlan(have.email, okta_id, have.zoom_id, tuple(ops), deprovision=True, sent=sent)
     if policy.deprovision is Deprovision.DELETE and link is not None and link.deactivated_at:
         deactivated_at = datetime.fromisoformat(link.deactivated_at)
         if now - deactivated_at >= timedelta(days=policy.delete_after_days):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 # Okta profile attribute (variable) names: a letter or underscore, then letters, digits and underscores.
 ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -67,7 +68,7 @@ class Template:
             parts.append("".join(literal))
         return cls(text, tuple(parts))
 
-    @property
+    @cached_property  # rendered once per user and field: worked out once
     def placeholders(self) -> tuple[str, ...]:
         """The Okta attributes the template uses, each once, in order of first use."""
         return tuple(dict.fromkeys(part.attribute for part in self.parts if isinstance(part, Placeholder)))

@@ -11,6 +11,7 @@ from datetime import datetime
 from okta_zoom_sync.core.model import (
     MEMBER_ROLE,
     RESTORE_ROLE,
+    SENT,
     Link,
     Operation,
     OpKind,
@@ -211,6 +212,7 @@ class Applier(Executor):
         # through (a move refused because the address is taken leaves the link on the old one).
         email = user.email
         picture = user.picture  # the link's picture mark, kept by every link write
+        sent = user.sent  # what the link remembers of the profile values sent: kept by every link written
         for op in user.operations:
             if op.held:
                 results.append(OperationResult(op, Outcome.HELD))
@@ -220,9 +222,9 @@ class Applier(Executor):
                 continue
             try:
                 if op.op is OpKind.PICTURE:
-                    picture = self._picture(op, zoom_id or op.email, email, picture)
+                    picture = self._picture(op, zoom_id or op.email, email, picture, sent)
                 else:
-                    zoom_id, email = self._apply(op, zoom_id, email, picture)
+                    zoom_id, email, sent = self._apply(op, zoom_id, email, picture, sent)
             except NoSeat as no_seat:
                 # Not a failure: the user keeps Basic and its other operations go on; a later run tries again.
                 logger.warning(
@@ -271,32 +273,37 @@ class Applier(Executor):
         return results
 
     def _apply(
-        self, op: Operation, zoom_id: str | None, email: str, picture: PictureMark | None = None
-    ) -> tuple[str | None, str]:
-        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it).
-        `picture`: the link's picture mark, kept when the link is rewritten."""
+        self, op: Operation, zoom_id: str | None, email: str, picture: PictureMark | None, sent: str
+    ) -> tuple[str | None, str, str]:
+        """Apply one operation; return the user's Zoom id (a create learns it), its address (a move changes it) and
+        the digests of the profile values sent (an update adds to them). `picture` and `sent`: what the link keeps
+        of the picture and of the profile values sent, kept when the link is rewritten."""
         target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
         match op.op:
             case OpKind.CREATE:
                 zoom_id = self._create(op)
                 invited = self.clock().isoformat() if op.new_value("action") == "create" else None
-                self._link(op, zoom_id, email, invited_at=invited)
+                self._link(op, zoom_id, email, invited_at=invited, sent=sent)
             case OpKind.REINVITE:
                 zoom_id = self._reinvite(op, target)
             case OpKind.ADOPT:
-                self._link(op, target, email)
+                self._link(op, target, email, sent=sent)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
                         self._unlink(str(change.old), op)
             case OpKind.EMAIL:
                 email = str(op.new_value("email"))
                 self.writer.change_email(target, email)
-                self._link(op, target, email, picture=picture)
+                self._link(op, target, email, picture=picture, sent=sent)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target, email, restore_role=_restore_role(op), picture=picture)
+                self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
             case OpKind.UPDATE:
-                self.writer.update_user(target, {c.field: c.new for c in op.changes})
+                fields = {c.field: c.new for c in op.changes if c.field not in (SENT, RESTORE_ROLE)}
+                self.writer.update_user(target, fields)
+                if _has(op, SENT):  # the values Zoom's list does not show: remembered as sent
+                    sent = str(op.new_value(SENT) or "")
+                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
             case OpKind.LICENSE:
                 self._change_license(op, target)
             case OpKind.ROLE:
@@ -307,7 +314,7 @@ class Applier(Executor):
                     self.writer.assign_role(target, str(change.new))
                 if _has(op, RESTORE_ROLE):
                     # A role taken away to deactivate (remembered) or given back (forgotten).
-                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture)
+                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
@@ -316,15 +323,22 @@ class Applier(Executor):
                 self.writer.set_status(target, "deactivate")
                 self._seats.freed()  # a deactivated user holds no license
                 deactivated_at = self.clock().isoformat()
+                restore_role = _restore_role(op)
                 self._link(
-                    op, target, email, deactivated_at=deactivated_at, restore_role=_restore_role(op), picture=picture
+                    op,
+                    target,
+                    email,
+                    deactivated_at=deactivated_at,
+                    restore_role=restore_role,
+                    picture=picture,
+                    sent=sent,
                 )
             case OpKind.DELETE:
                 self._delete(op, target)
                 self._seats.freed()
                 if op.okta_id is not None:
                     self._unlink(op.okta_id, op)
-        return zoom_id, email
+        return zoom_id, email, sent
 
     def _create(self, op: Operation) -> str:
         """Create the user; with `license_fallback: basic`, on Basic when Zoom has no seat of its license."""
@@ -446,6 +460,7 @@ class Applier(Executor):
         restore_role: str | None = None,
         invited_at: str | None = None,
         picture: PictureMark | None = None,
+        sent: str = "",
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
@@ -457,13 +472,16 @@ class Applier(Executor):
             restore_role=restore_role,
             invited_at=invited_at,
             picture=picture,
+            sent=sent,
         )
         if self._buffer is not None:
             self._buffer.put(link, op)
         else:
             self.links.put_link(link)
 
-    def _picture(self, op: Operation, target: str, email: str, mark: PictureMark | None) -> PictureMark | None:
+    def _picture(
+        self, op: Operation, target: str, email: str, mark: PictureMark | None, sent: str
+    ) -> PictureMark | None:
         """Fetch the picture and upload it when the image changed; return the link's new mark.
 
         A refused picture (bad URL, private address, too big, not an image, refused by Zoom) is remembered in the
@@ -480,10 +498,11 @@ class Applier(Executor):
             if mark is None or mark.sha256 != digest:
                 self.writer.upload_picture(target, image)
         except PictureRefusedError:
-            self._link(op, target, email, restore_role=restore_role, picture=PictureMark(url, "", checked_at))
+            refused = PictureMark(url, "", checked_at)
+            self._link(op, target, email, restore_role=restore_role, picture=refused, sent=sent)
             raise
         new_mark = PictureMark(url, digest, checked_at)
-        self._link(op, target, email, restore_role=restore_role, picture=new_mark)
+        self._link(op, target, email, restore_role=restore_role, picture=new_mark, sent=sent)
         return new_mark
 
     def _unlink(self, okta_id: str, op: Operation) -> None:

@@ -56,7 +56,8 @@ class Reconciler:
             email = ref if "@" in ref else None
             report.errors.append({"op": "read", "email": email, "okta_id": None if email else ref,
                                   "code": error.code, "message": error.message})  # fmt: skip
-        plan = make_plan(snapshot.desired, snapshot.actual, snapshot.links, self.policy, now)
+        whole = not snapshot.refs and not snapshot.incomplete  # every Zoom user was read
+        plan = make_plan(snapshot.desired, snapshot.actual, snapshot.links, self.policy, now, zoom_complete=whole)
         if respect_quarantine and work.failures:
             plan, report.quarantined = hold_quarantined(plan, work.failures, now)
         dropped: set[str] = set()
@@ -82,12 +83,17 @@ class Reconciler:
             report.notes.append(reason)
         report.plan = plan
         report.notes.extend(plan.notes)
+        for problem in plan.problems:  # a value Zoom would refuse: reported, never sent; the rest still runs
+            report.errors.append(
+                {"op": "update", "email": problem.email, "okta_id": problem.okta_id, "zoom_id": problem.zoom_id,
+                 "code": problem.code, "message": problem.message}
+            )  # fmt: skip
         report.results = self.executor.execute(plan, should_stop=self.budget.exhausted)
         report.notes.extend(shortage_notes(report.results) + reinvite_notes(report.results))
         scope = snapshot.scope(plan)
         report.still_held = [] if scope is None else [r for k, r in work.held.items() if k not in scope]
         report.settle_status(
             guard_held=decision.any_held or bool(report.still_held),
-            incomplete=bool(snapshot.incomplete or snapshot.unreadable),
+            incomplete=bool(snapshot.incomplete or snapshot.unreadable or plan.problems),
         )
         self.checkpoint.save(snapshot, plan, report, work, now, scope=scope, keep_held=dropped | set(report.q_keys))

@@ -25,6 +25,7 @@ from okta_zoom_sync.core.planner import email_domain
 from okta_zoom_sync.core.policy import Policy
 from okta_zoom_sync.core.ports import LinkStore, OktaReader, ZoomReader
 from okta_zoom_sync.engine.invitations import mark_expired_invitations
+from okta_zoom_sync.engine.managers import ManagerDirectory
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -133,6 +134,7 @@ class SnapshotReader:
         self.links = links
         self.policy = policy
         self.rule_groups = rule_groups
+        self.managers = ManagerDirectory(okta, policy)
 
     def read_all(self) -> Snapshot:
         """Every app user, every Zoom user, every link. A list that fails at once raises; a list that fails part
@@ -144,8 +146,10 @@ class SnapshotReader:
         notes = [f"skipped an Okta app user: {note}" for note in assignments.skipped]
         # The desired users are made before Zoom is read, and the Okta records let go: at 100,000 users a run never
         # holds both (the same reads, in the same order).
-        desired = desired_users(self.rule_groups.attach(list(assignments.items)), self.policy)
+        attached = self.rule_groups.attach(list(assignments.items))
         del assignments
+        desired = desired_users(attached, self.policy, self.managers.emails_for(attached), notes)
+        del attached
         actual = self.zoom.list_users()
         if not actual.complete:
             incomplete.append(actual.reason or "Zoom's user list is incomplete")
@@ -178,8 +182,9 @@ class SnapshotReader:
             # Every read failed for a passing reason: the API is down, not these users. Fail the run (the cursor
             # stays where it was) instead of counting an outage against each of them.
             raise ReadFailed(passing[0], notes)
+        managers = self.managers.emails_for(reader.assignments.values())
         return Snapshot(
-            desired_users(reader.assignments.values(), self.policy),
+            desired_users(reader.assignments.values(), self.policy, managers, notes),
             list(reader.actual.values()),
             reader.links,
             refs=tuple(read) + tuple(unreadable),

@@ -317,6 +317,8 @@ def _link_item(link: Link) -> dict[str, Any]:
         item["picture_url"] = {"S": link.picture.url}
         item["picture_sha256"] = {"S": link.picture.sha256}
         item["picture_checked_at"] = {"S": link.picture.checked_at}
+    if link.sent:
+        item["sent"] = {"S": link.sent}
     return item
 
 
@@ -329,6 +331,7 @@ def _link(item: Mapping[str, Any]) -> Link:
         restore_role=item["restore_role"]["S"] if "restore_role" in item else None,
         invited_at=item["invited_at"]["S"] if "invited_at" in item else None,
         picture=_picture_mark(item),
+        sent=item["sent"]["S"] if "sent" in item else "",
     )
 
 

@@ -128,6 +128,12 @@ class OktaClient:
         )
         self.org_url = self._api.base_url
         self._app_path = f"/api/v1/apps/{_q(app_id)}"
+        self.profile_attributes: frozenset[str] = frozenset()
+
+    def keep_profile(self, attributes: frozenset[str]) -> None:
+        """The profile attributes the policy's templates name (core/attributes.okta_attributes): kept in each
+        OktaUser read, and no others."""
+        self.profile_attributes = frozenset(attributes)
 
     # -- connection check -------------------------------------------------------------------------
 
@@ -170,7 +176,9 @@ class OktaClient:
                 if not isinstance(row, Mapping):
                     continue
                 try:
-                    assignment, embedded = assignment_from_row(row, picture_attribute=self.picture_attribute)
+                    assignment, embedded = assignment_from_row(
+                        row, self.profile_attributes, picture_attribute=self.picture_attribute
+                    )
                 except PermanentError as exc:
                     skipped.append(exc.message)
                     continue
@@ -238,7 +246,12 @@ class OktaClient:
         user = self._user_row(id_or_login)
         if user is None:
             return None
-        return assignment_from_user(user, okta_id=str(user.get("id") or ""), picture_attribute=self.picture_attribute)
+        return assignment_from_user(
+            user,
+            okta_id=str(user.get("id") or ""),
+            keep=self.profile_attributes,
+            picture_attribute=self.picture_attribute,
+        )
 
     def manager_email(self, okta_id: str) -> str | None:
         """The manager's email: the Okta user the profile's `managerId` names (its login when that is an email,
@@ -274,7 +287,7 @@ class OktaClient:
             return None
         if not isinstance(row, Mapping):
             raise PermanentError("Okta returned an app user that is not an object", api="okta", code="bad_response")
-        return assignment_from_row(row, picture_attribute=self.picture_attribute)[0]
+        return assignment_from_row(row, self.profile_attributes, picture_attribute=self.picture_attribute)[0]
 
     def read_log(
         self,

@@ -35,7 +35,10 @@ from okta_zoom_sync.adapters.zoom.errors import (
     typed_error,
     zoom_error,
 )
+from okta_zoom_sync.adapters.zoom.profile import ZoomProfile
+from okta_zoom_sync.core.attributes import CUSTOM_PREFIX
 from okta_zoom_sync.core.model import MEMBER_ROLE, Listing, ZoomStatus, ZoomUser
+from okta_zoom_sync.core.policy import ZOOM_PROFILE_FIELDS
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
@@ -51,7 +54,7 @@ PAGE_SIZE = 300  # the maximum in every spec version
 LIST_STATUSES: tuple[str, ...] = (ZoomStatus.ACTIVE, ZoomStatus.INACTIVE, ZoomStatus.PENDING)
 # Zoom's conventional built-in role ids, used only when GET /roles is not allowed.
 FALLBACK_ROLES: dict[str, str] = {"0": "Owner", "1": "Admin", "2": MEMBER_ROLE}
-UPDATABLE_FIELDS = frozenset({"first_name", "last_name", "type", "display_name"})
+UPDATABLE_FIELDS = frozenset({"type", *ZOOM_PROFILE_FIELDS})
 STATUS_ACTIONS = frozenset({"activate", "deactivate"})
 DELETE_ACTIONS = frozenset({"delete", "disassociate"})
 # What a delete with transfer moves to the target (DELETE /users/{userId} query flags).
@@ -115,6 +118,12 @@ class ZoomClient:
         )
         self._roles = Catalogue("role", self._load_roles)
         self._groups = Catalogue("group", self._load_groups)
+        self.profile = ZoomProfile()
+
+    def keep_profile(self, layout: tuple[str, ...]) -> None:
+        """The profile fields the policy maps (core/attributes.profile_layout): read from rows, written by
+        update_user."""
+        self.profile = ZoomProfile(layout)
 
     # -- connection check -------------------------------------------------------------------------
 
@@ -137,7 +146,8 @@ class ZoomClient:
         try:
             for status in LIST_STATUSES:
                 counter = _Count()
-                for row in self._pages("/users", "users", {"status": str(status)}, counter):
+                params = {"status": str(status), **self.profile.list_params()}
+                for row in self._pages("/users", "users", params, counter):
                     user = self._user(row, status=str(status))
                     if "role_id" not in row and user.zoom_id and status != ZoomStatus.PENDING:
                         user = self.get_user(user.zoom_id) or user  # GET /users/{id} names the role
@@ -189,13 +199,14 @@ class ZoomClient:
         return str(body["id"])
 
     def update_user(self, zoom_id: str, fields: Mapping[str, Any]) -> None:
-        refused = sorted(set(fields) - UPDATABLE_FIELDS)
+        """Profile fields (custom attributes as `custom_attributes.<name>`) or the license `type`."""
+        refused = sorted(f for f in fields if f not in UPDATABLE_FIELDS and not f.startswith(CUSTOM_PREFIX))
         if refused:
             raise ValueError(
                 f"update_user cannot change {', '.join(refused)} (only {', '.join(sorted(UPDATABLE_FIELDS))})"
             )
         if fields:
-            self._api.request("PATCH", f"/users/{_q(zoom_id)}", json=dict(fields))
+            self._api.request("PATCH", f"/users/{_q(zoom_id)}", json=self.profile.body(fields))
 
     def set_status(self, zoom_id: str, action: str) -> None:
         if action not in STATUS_ACTIONS:
@@ -346,6 +357,7 @@ class ZoomClient:
             status=status,
             role=role,
             groups=groups,
+            profile=self.profile.read(row),
         )
 
     def _load_roles(self) -> dict[str, str]:
