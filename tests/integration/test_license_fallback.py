@@ -139,12 +139,12 @@ def test_a_seat_given_back_is_taken_by_the_next_run(stack: Stack) -> None:
     stack.okta.unassign_user(leaver)
     second = stack.invoke({"mode": "full"})
 
-    # Then the seat is given back (the plan deprovisions after it upgrades: this run still kept the newcomer on
-    # Basic), and the next run gives it to the newcomer
+    # Then the seat is given back, and the newcomer gets it: in this run when the deactivation went first (users are
+    # applied concurrently, and a seat freed in a run is known to the rest of it), else in the next run
     assert second["applied"]["deactivate"] == 1 and second["planned"]["license"] == 1
-    assert zoom_type(stack, "newcomer@acme.example") == BASIC
     third = stack.invoke({"mode": "full"})
-    assert third["applied"]["license"] == 1 and zoom_type(stack, "newcomer@acme.example") == LICENSED
+    assert zoom_type(stack, "newcomer@acme.example") == LICENSED
+    assert second["applied"].get("license", 0) + third["applied"].get("license", 0) == 1, (second, third)
 
 
 def test_fallback_none_quarantines_the_user_and_creates_nothing(stack: Stack) -> None:

@@ -304,13 +304,7 @@ def _plan_user(
             Change("action", None, policy.create_action.value),
         )
         ops.extend(_new_user_settings(want, None))
-        # An invitation (create) is pending until accepted, and Zoom ignores changes to it: its profile follows
-        # once it is active. Other creates are active at once: the rest of the profile follows the create.
-        if want.profile and policy.create_action.value != "create":
-            profile = profile_changes(rules.profile_layout, want.profile, (), "", created=True)
-            changes = [Change(field, old, new) for field, old, new in profile.changes]
-            remember = (Change(SENT, "", profile.sent),) if profile.sent is not None else ()
-            op(OpKind.UPDATE, *changes, *remember)
+        ops.extend(_new_user_profile(want, None, policy, rules))
         return UserPlan(want.email, want.okta_id, None, tuple(ops))
 
     if previous_owner is not None:
@@ -324,6 +318,7 @@ def _plan_user(
     if _reinvite_due(want, have, link, now):
         ops.append(_reinvite(want, have, policy))
         ops.extend(_new_user_settings(want, have.zoom_id))
+        ops.extend(_new_user_profile(want, have.zoom_id, policy, rules))
         return _user_plan(have, want.okta_id, ops)
     # Zoom ignores changes to pending (invited, not yet accepted) users; they are synced once active.
     if have.status == ZoomStatus.PENDING or want.state is DesiredState.HOLD:
@@ -396,6 +391,20 @@ def _new_user_settings(want: DesiredUser, zoom_id: str | None) -> list[Operation
     for group in sorted(want.zoom_groups):
         ops.append(Operation(OpKind.GROUP_ADD, want.email, want.okta_id, zoom_id, (Change("group", None, group),)))
     return ops
+
+
+def _new_user_profile(want: DesiredUser, zoom_id: str | None, policy: Policy, rules: _Rules) -> list[Operation]:
+    """The rest of the profile of a user just created (or invited again). An invitation (create) is pending until
+    accepted, and Zoom ignores changes to it: its profile follows once it is active. Other creates are active at
+    once: the profile follows the create."""
+    if not want.profile or policy.create_action.value == "create":
+        return []
+    profile = profile_changes(rules.profile_layout, want.profile, (), "", created=True)
+    changes = [Change(field, old, new) for field, old, new in profile.changes]
+    remember = (Change(SENT, "", profile.sent),) if profile.sent is not None else ()
+    if not changes and not remember:
+        return []
+    return [Operation(OpKind.UPDATE, want.email, want.okta_id, zoom_id, (*changes, *remember))]
 
 
 def _reinvite_due(want: DesiredUser, have: ZoomUser, link: Link | None, now: datetime) -> bool:
