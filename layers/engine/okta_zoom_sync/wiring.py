@@ -12,12 +12,13 @@ from okta_zoom_sync.adapters.zoom.limits import LIGHT, ZoomRateLimiter, plan_lim
 from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.policy import Policy
-from okta_zoom_sync.core.ports import StateStore
+from okta_zoom_sync.core.ports import StateStore, ZoomGroupMaker
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checkpoint import Checkpoint, DryRunCheckpoint, StateCheckpoint
 from okta_zoom_sync.engine.dry_run import DryRunState
 from okta_zoom_sync.engine.executor import Applier, DryRunExecutor, Executor
 from okta_zoom_sync.engine.sync import SyncEngine, utc_now
+from okta_zoom_sync.engine.zoom_rules import DryRunGroupMaker, ZoomRules
 
 
 def build_okta(settings: Settings, credentials: Credentials, retry: RetryPolicy | None = None) -> OktaClient:
@@ -74,11 +75,14 @@ def build_engine(
     executor: Executor
     state: StateStore
     checkpoint: Checkpoint
+    group_maker: ZoomGroupMaker
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
+        group_maker = DryRunGroupMaker()
     else:
         executor = Applier(zoom, zoom, store, clock=utc_now, workers=apply_workers(settings), batch=store)
         state, checkpoint = store, StateCheckpoint(okta, store)
+        group_maker = zoom
     return SyncEngine(
         okta=okta,
         zoom=zoom,
@@ -89,4 +93,5 @@ def build_engine(
         app_id=settings.okta_app_id,
         budget=budget,
         request_stats=lambda: {"okta": okta.stats.as_dict(), "zoom": zoom.stats.as_dict()},
+        zoom_rules=ZoomRules(zoom=zoom, groups=group_maker, store=state, policy=policy),
     )
