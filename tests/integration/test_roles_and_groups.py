@@ -250,3 +250,27 @@ def test_a_zoom_group_renamed_in_zoom_is_still_used_by_id(stack: Stack) -> None:
     stack.zoom.clear_log()
     again = stack.invoke({"mode": "full"})
     assert total(again["planned"]) == 0 and stack.zoom.write_count() == 0
+
+
+def test_a_rule_okta_group_deleted_and_made_again_under_its_name_is_noticed_by_the_incremental_run(
+    stack: Stack,
+) -> None:
+    # Given a user who is a Webinar Host through a rule's Okta group, synced by incremental runs
+    stack.zoom.add_role("Webinar Host")
+    stack.zoom.add_group("Engineering")
+    stack.zoom.add_group("Sales")
+    stack.set_policy(RULES)
+    groups = _people(stack)
+    assert stack.invoke({})["status"] == "succeeded"  # a full run, then the cursor
+    assert _role_of(stack, "ada@acme.example") == "Webinar Host"
+
+    # When that Okta group is deleted (Okta logs no membership removal for its members) and made again, empty
+    stack.okta.delete_group(groups["Zoom Hosts"])
+    stack.okta.add_group("Zoom Hosts")
+    result = stack.invoke({})
+
+    # Then the incremental run sees the rule names another group now, reconciles everyone, and the role goes
+    assert result["status"] == "succeeded", result
+    assert any("another group than at the last run: full reconcile" in note for note in result["notes"])
+    assert _role_of(stack, "ada@acme.example") == "Member"
+    assert total(stack.invoke({})["planned"]) == 0  # and the next incremental run has nothing left

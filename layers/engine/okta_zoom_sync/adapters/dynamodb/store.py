@@ -176,6 +176,7 @@ class DynamoStateStore:
             position=item["position"]["S"],
             saved_at=item["saved_at"]["S"],
             recent_uuids=tuple(item.get("recent_uuids", {}).get("SS", ())),
+            rule_groups=tuple(g["S"] for g in item["rule_groups"]["L"]) if "rule_groups" in item else None,
         )
 
     def save_cursor(self, cursor: Cursor) -> None:
@@ -186,6 +187,8 @@ class DynamoStateStore:
         }
         if cursor.recent_uuids:
             item["recent_uuids"] = {"SS": sorted(set(cursor.recent_uuids))}
+        if cursor.rule_groups is not None:  # a list, which may be empty (a string set may not)
+            item["rule_groups"] = {"L": [{"S": group_id} for group_id in cursor.rule_groups]}
         self._call("put_item", Item=item)
 
     def load_pending(self) -> dict[str, int]:
