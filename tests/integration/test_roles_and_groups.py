@@ -274,3 +274,19 @@ def test_a_rule_okta_group_deleted_and_made_again_under_its_name_is_noticed_by_t
     assert any("another group than at the last run: full reconcile" in note for note in result["notes"])
     assert _role_of(stack, "ada@acme.example") == "Member"
     assert total(stack.invoke({})["planned"]) == 0  # and the next incremental run has nothing left
+
+
+@pytest.mark.parametrize("path", ["/v2/roles", "/v2/groups"])
+def test_zoom_roles_or_groups_that_cannot_be_read_fail_the_run_before_any_write(stack: Stack, path: str) -> None:
+    # Given rules, users to create, and Zoom answering 500 to every read of the roles (or groups)
+    stack.zoom.add_role("Webinar Host")
+    stack.zoom.add_group("Engineering")
+    stack.zoom.add_group("Sales")
+    stack.set_policy(RULES)
+    _people(stack)
+    stack.zoom.inject("GET", path, status=500, times=None)
+
+    # When a run goes, Then it fails (after the retries) with nothing written to Zoom or linked
+    result = stack.invoke({"mode": "full"})
+    assert result["status"] == "failed", result
+    assert stack.zoom.write_count() == 0 and stack.links() == {}
