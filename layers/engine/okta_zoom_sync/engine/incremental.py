@@ -82,8 +82,12 @@ class IncrementalSync:
         # Work still to do is part of every run: users carried over, quarantined users now due, held operations.
         named, everything = self._users_affected(affected, report)
         if cursor.rule_groups is not None and cursor.rule_groups != rule_groups:
-            # A rule's Okta group was deleted and made again under its name: who was in the old one left no event.
-            report.notes.append("a rule's Okta group is another group than at the last run: full reconcile")
+            # The rules name other Okta groups: a policy change, or a group deleted and made again under its name
+            # (its old members left no event). Who gets what may have changed for anyone.
+            report.notes.append(
+                "the Okta groups the rules name changed since the last run (a policy change, or a group deleted "
+                "and made again): full reconcile"
+            )
             everything = True
         refs = set(pending) | named | set(due_for_retry(failures, now)) | set(held)
         logger.info(

@@ -10,10 +10,9 @@ allows are created and each rule's Zoom group id is remembered (the only writes 
 
 What the plan is made from is read before the first Zoom user write (the executor reads again only when a create
 meets a 409); before that point the state table is written only for the lease, the rules' Zoom group ids and the
-app's group list. A
-list that fails at once fails the run with nothing written to Zoom and the cursor left where it was; a list
-that fails part way is used, but nothing is deprovisioned; one user's read failing sets that user aside
-(every named user's read failing for a passing reason fails the run). Unfinished work (users cut off by the
+app's group list. A list that fails at once fails the run with nothing written to Zoom and the cursor left where
+it was; a list that fails part way is used, but nothing is deprovisioned; one user's read failing sets that user
+aside (every named user's read failing for a passing reason fails the run). Unfinished work (users cut off by the
 deadline or failed for a passing reason, held operations) is made durable before the cursor moves past it.
 """
 
