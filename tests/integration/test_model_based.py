@@ -67,9 +67,17 @@ INITIAL = tuple(f"u{i}@{DOMAIN}" for i in range(8))
 LOGINS = (*INITIAL, f"u8@{DOMAIN}", f"u9@{DOMAIN}", f"U1@{DOMAIN.upper()}", "u3@Acme.Example", OWNER, PROTECTED)
 NAMES = ("Ann", "Bob", "Zoë", "Lee", "O'Neil", "Ng")
 
+# A custom role and a Zoom group follow Okta groups; the Zoom group is created by the first run.
+CUSTOM_ROLE = "Webinar Host"
+ROLE_GROUP = "Team C"
+ZOOM_GROUP = "Team B Zoom"
+GROUP_RULE_GROUP = "Team B"
 POLICY = f"""\
 max_deprovisions: {{count: 100, percent: 100}}
 protected_users: [{PROTECTED}]
+role_rules: [{{group: {ROLE_GROUP}, role: {CUSTOM_ROLE}}}]
+group_rules: [{{group: {GROUP_RULE_GROUP}, zoom_group: {ZOOM_GROUP}}}]
+create_missing_groups: true
 """
 
 ACTIVE_LIKE = frozenset({"ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "RECOVERY"})  # -> an active Zoom user
@@ -200,6 +208,7 @@ class SyncModel(RuleBasedStateMachine):
             okta.assign_user(uid)
             self.ids.append(uid)
         zoom.add_user(PROTECTED, first_name="Break", last_name="Glass", type=2, role="Admin")
+        zoom.add_role(CUSTOM_ROLE)
         for email in UNMANAGED:
             zoom.add_user(email, first_name="Not", last_name="Managed")
         zoom.add_user(INITIAL[1], first_name="Pre", last_name="Existing")  # adopted by the first run
@@ -539,6 +548,7 @@ class SyncModel(RuleBasedStateMachine):
                     f"{login} ({uid}): Zoom name {have['first_name']} {have['last_name']}, "
                     f"Okta {profile['firstName']} {profile['lastName']}"
                 )
+            problems.extend(self._role_and_groups_problems(uid, login, have))
         for uid, link in links.items():
             status = users[uid]["status"]
             if uid in assigned and status not in ("SUSPENDED", "DEPROVISIONED"):
@@ -552,6 +562,20 @@ class SyncModel(RuleBasedStateMachine):
             + "\n  ".join(problems)
             + f"\n  dry run: {summary(dry)}"
         )
+
+    def _role_and_groups_problems(self, uid: str, login: str, have: dict[str, Any]) -> list[str]:
+        """The role and the managed Zoom group of an assigned active user follow its Okta groups (role_rules,
+        group_rules); Zoom groups no rule names are left as they are."""
+        okta, zoom = self.stack.okta, self.stack.zoom
+        problems = []
+        role = CUSTOM_ROLE if uid in okta.group_members(self.groups[ROLE_GROUP]) else "Member"
+        if zoom.roles.get(have["role_id"]) != role:
+            problems.append(f"{login} ({uid}): Zoom role {zoom.roles.get(have['role_id'])}, rules give {role}")
+        managed = zoom.group_by_name(ZOOM_GROUP)
+        wanted = uid in okta.group_members(self.groups[GROUP_RULE_GROUP])
+        if managed is None or (managed["id"] in have["group_ids"]) != wanted:
+            problems.append(f"{login} ({uid}): in Zoom group {ZOOM_GROUP} is {not wanted}, rules say {wanted}")
+        return problems
 
     def _check_invariants(self) -> None:
         """The invariants, between the runs of one step (hypothesis checks them after each step)."""

@@ -400,6 +400,10 @@ def test_okta_delete_group_404s_and_takes_its_app_assignment_along(okta: OktaSim
     okta.delete_group(unassigned)
     assert [e["eventType"] for e in requests.get(cursor, headers=SSWS, timeout=5).json()] == ["group.lifecycle.delete"]
 
+    # A group made again under a deleted group's name is another group: Okta never reuses an id.
+    again = okta.add_group("Not assigned")
+    assert again != unassigned and okta.group_id("Not assigned") == again
+
 
 def test_okta_org_rate_limits_give_each_credential_its_share(rsa_key: Any) -> None:
     with OktaSimulator(

@@ -262,6 +262,41 @@ def test_a_group_created_after_the_catalogue_was_read_is_found(sim: ZoomSimulato
     assert sim.user(uid)["group_ids"] == [gid]
 
 
+def test_list_roles_names_custom_roles_and_says_when_only_the_builtin_ones_are_known(sim: ZoomSimulator) -> None:
+    sim.add_role("Webinar Host")
+    listed = client(sim).list_roles()
+    assert listed.complete and set(listed.items) == {"Owner", "Admin", "Member", "Webinar Host"}
+
+    sim.granted_scopes.discard("role:read:list_roles:admin")
+    refused = client(sim).list_roles()
+    assert not refused.complete and "role:read:list_roles:admin" in (refused.reason or "")
+    assert set(refused.items) == {"Owner", "Admin", "Member"}
+
+
+def test_create_group_returns_its_id_and_the_group_is_usable_at_once(sim: ZoomSimulator) -> None:
+    uid = sim.add_user("new@acme.example")
+    zoom = client(sim)
+    assert zoom.list_groups() == {}
+
+    gid = zoom.create_group("Support")
+
+    assert sim.groups[gid]["name"] == "Support"
+    assert zoom.list_groups() == {gid: "Support"}  # known without reading the catalogue again
+    zoom.add_to_group(uid, "Support")
+    assert sim.user(uid)["group_ids"] == [gid]
+    assert sim.request_count("GET", "/v2/groups") == 1
+
+
+def test_create_group_of_a_name_made_meanwhile_returns_that_group(sim: ZoomSimulator) -> None:
+    zoom = client(sim)
+    zoom.list_groups()
+    gid = sim.add_group("Support")  # made by someone else after the catalogue was read
+
+    assert zoom.create_group("Support") == gid  # 409 code 4132: the group wanted exists
+    assert ("POST", "/v2/groups", 409) in api_requests(sim)
+    assert len(sim.groups) == 1
+
+
 def test_deprovisioning_a_user_who_is_gone_counts_as_done(sim: ZoomSimulator) -> None:
     uid = sim.add_user("bye@acme.example")
     zoom = client(sim)

@@ -262,6 +262,25 @@ def test_managed_roles_and_groups_only() -> None:
     assert [(o.email, o.op.value) for o in p.operations] == [("ann@acme.com", "role"), ("ann@acme.com", "group_remove")]
 
 
+def test_group_membership_is_reconciled_both_ways_for_managed_users_only() -> None:
+    policy = Policy(
+        group_rules=[{"group": "eng", "zoom_group": "Eng"}, {"group": "sales", "zoom_group": "Sales"}],  # type: ignore[list-item]
+    )
+    links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
+    actual = [
+        have("z1", groups=frozenset({"eng", "Book Club"})),  # managed: in Eng (another case) and an unmanaged group
+        have("z9", "partner@other.com", groups=frozenset({"Sales"})),  # not managed: no link, no managed domain
+    ]
+    desired = [want(zoom_groups=frozenset({"Sales"}))]
+    p = plan(desired, actual, links, policy, NOW)
+    # Ann joins Sales and leaves the managed Eng group, keeps Book Club; the partner stays in Sales.
+    assert [(o.email, o.op.value, o.changes[0].old, o.changes[0].new) for o in p.operations] == [
+        ("ann@acme.com", "group_add", None, "Sales"),
+        ("ann@acme.com", "group_remove", "eng", None),
+    ]
+    assert p.unmanaged == 1
+
+
 def test_user_linked_to_another_okta_user_is_not_stolen() -> None:
     links = {"00u1": Link("00u1", "z1", "ann@acme.com")}
     p = plan([want("00u1"), want("00u2", "ann@acme.com")], [have()], links, Policy(), NOW)

@@ -14,13 +14,14 @@ from okta_zoom_sync.boundary.secrets import Credentials
 from okta_zoom_sync.boundary.settings import Settings
 from okta_zoom_sync.core.attributes import okta_attributes, profile_layout
 from okta_zoom_sync.core.policy import Policy
-from okta_zoom_sync.core.ports import StateStore
+from okta_zoom_sync.core.ports import StateStore, ZoomGroupMaker
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checkpoint import Checkpoint, DryRunCheckpoint, StateCheckpoint
 from okta_zoom_sync.engine.dry_run import DryRunState
 from okta_zoom_sync.engine.executor import Applier, DryRunExecutor, Executor
 from okta_zoom_sync.engine.sync import SyncEngine, utc_now
 from okta_zoom_sync.engine.transfer import TransferTargets
+from okta_zoom_sync.engine.zoom_rules import DryRunGroupMaker, ZoomRules
 
 
 def build_okta(
@@ -93,8 +94,10 @@ def build_engine(
     executor: Executor
     state: StateStore
     checkpoint: Checkpoint
+    group_maker: ZoomGroupMaker
     if dry_run:
         executor, state, checkpoint = DryRunExecutor(), DryRunState(store), DryRunCheckpoint()
+        group_maker = DryRunGroupMaker()
     else:
         executor = Applier(
             zoom,
@@ -108,6 +111,7 @@ def build_engine(
             pictures=build_picture_fetcher() if policy.picture_attribute else None,
         )
         state, checkpoint = store, StateCheckpoint(okta, store)
+        group_maker = zoom
     return SyncEngine(
         okta=okta,
         zoom=zoom,
@@ -118,4 +122,5 @@ def build_engine(
         app_id=settings.okta_app_id,
         budget=budget,
         request_stats=lambda: {"okta": okta.stats.as_dict(), "zoom": zoom.stats.as_dict()},
+        zoom_rules=ZoomRules(zoom=zoom, groups=group_maker, store=state, policy=policy),
     )

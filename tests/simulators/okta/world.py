@@ -4,7 +4,8 @@ tests call to change them (``add_user``, ``update_profile``, ``set_manager``, ``
 ``user``, ``user_id``, ``group_id``, ``group_members``). Every change logs its System Log events (``log.py``) and
 the app-membership events it causes (``assignments.py``).
 
-``delete_group(group)``: the group is gone. ``GET /groups/{id}`` and ``/groups/{id}/users`` then answer 404
+``delete_group(group)``: the group is gone, and its id is never given to another group (a group made again under
+its name gets a new id, as in Okta). ``GET /groups/{id}`` and ``/groups/{id}/users`` then answer 404
 ``E0000007`` "Not found: Resource not found: <id> (UserGroup)", ``/apps/{appId}/groups/{id}`` 404 too, and the
 group's app assignment disappears with it: members who had the app only through it stop being app users. System
 Log: ``group.lifecycle.delete`` (target: the UserGroup), then, if the group was assigned to the app, one
@@ -57,6 +58,7 @@ class WorldMixin:
         self._logins: dict[str, str] = {}  # lower-cased login -> user id
         self._groups: dict[str, dict[str, Any]] = {}
         self._members: dict[str, dict[str, float]] = {}
+        self._deleted_group_ids: set[str] = set()  # Okta never gives a deleted group's id to another group
 
     # ================================================================== control API: users
 
@@ -156,8 +158,10 @@ class WorldMixin:
     def add_group(self, name: str, id: str | None = None, description: str | None = None) -> str:
         """Create an ``OKTA_GROUP`` and return its id (``00g`` + 17 characters)."""
         with self._lock:
-            gid = id or self._unique_id("00g", f"group:{name}", self._groups)
-            if gid in self._groups:
+            gid = id or self._unique_id(
+                "00g", f"group:{name}", {**self._groups, **dict.fromkeys(self._deleted_group_ids)}
+            )
+            if gid in self._groups or gid in self._deleted_group_ids:
                 raise ValueError(f"group id already used: {gid}")
             now = self.now()
             self._groups[gid] = {
@@ -210,6 +214,7 @@ class WorldMixin:
             with self._app_user_changes("JOB", self._members[gid]):
                 self._group_assign.pop(gid, None)
                 del self._groups[gid], self._members[gid]
+                self._deleted_group_ids.add(gid)
                 self._emit("group.lifecycle.delete", [target])
 
     # ================================================================== read access

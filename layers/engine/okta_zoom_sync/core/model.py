@@ -163,6 +163,9 @@ class Cursor:
     position: str  # the `next` link to follow
     saved_at: str  # ISO-8601 UTC
     recent_uuids: tuple[str, ...] = ()  # events already handled at the edge, to drop duplicates
+    # Ids of the Okta groups the policy's rules named when the cursor was saved (None: not recorded). A rule's group
+    # deleted and made again under its name is another group: its old members' change left no event to follow.
+    rule_groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,24 @@ class ZoomWriter(Protocol):
         ...
 
 
+class ZoomDirectory(Protocol):
+    """The Zoom account's roles and groups: what the policy's rules name, checked once per run before any write."""
+
+    def list_roles(self) -> Listing[str]:
+        """Every role's name; incomplete (with the reason) when only the built-in roles could be known."""
+        ...
+
+    def list_groups(self) -> dict[str, str]:
+        """Every group: id -> name."""
+        ...
+
+
+class ZoomGroupMaker(Protocol):
+    def create_group(self, name: str) -> str | None:
+        """Create the Zoom group and return its id; None when the run writes nothing (a dry run)."""
+        ...
+
+
 # The state table, one small port per kind of record. DynamoStateStore implements them all; each consumer names
 # only the ports it uses.
 
@@ -163,6 +181,16 @@ class LinkStore(LinkWriter, Protocol):
     def get_link(self, okta_id: str) -> Link | None: ...
 
     def count_links(self) -> int: ...
+
+
+class ZoomGroupLinkStore(Protocol):
+    """Which Zoom group each group rule's `zoom_group` was found as, by id: a group renamed in Zoom is still found."""
+
+    def load_zoom_groups(self) -> dict[str, str]:
+        """Folded rule group name -> Zoom group id."""
+        ...
+
+    def save_zoom_groups(self, groups: Mapping[str, str]) -> None: ...
 
 
 class LeaseStore(Protocol):
@@ -221,7 +249,7 @@ class StatePing(Protocol):
         ...
 
 
-class StateStore(LinkStore, LeaseStore, CursorStore, WorkStore, RunLog, Protocol):
+class StateStore(LinkStore, LeaseStore, CursorStore, WorkStore, RunLog, ZoomGroupLinkStore, Protocol):
     """The whole state table as a sync run uses it (the real store, or a dry run's read-only view of it)."""
 
 

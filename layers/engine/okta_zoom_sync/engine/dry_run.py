@@ -42,6 +42,9 @@ class DryRunState:
     def load_held(self) -> dict[str, HeldRecord]:
         return self.store.load_held()
 
+    def load_zoom_groups(self) -> dict[str, str]:
+        return self.store.load_zoom_groups()
+
     # --- writes do nothing ------------------------------------------------------------------------------
 
     def acquire_lease(self, run_id: str, seconds: int) -> bool:
@@ -81,4 +84,7 @@ class DryRunState:
         pass
 
     def clear_held(self, keys: Iterable[str]) -> None:
+        pass
+
+    def save_zoom_groups(self, groups: Mapping[str, str]) -> None:
         pass

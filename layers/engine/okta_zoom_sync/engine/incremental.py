@@ -75,11 +75,20 @@ class IncrementalSync:
             self._full_then_cursor(report, now, force=force)
             return
         affected = affected_by(read.events, self.app_id, cursor.recent_uuids)
+        rule_groups = self._rule_group_ids()
         pending = self.state.load_pending()
         failures = self.state.load_failures()
         held = self.state.load_held()
         # Work still to do is part of every run: users carried over, quarantined users now due, held operations.
         named, everything = self._users_affected(affected, report)
+        if cursor.rule_groups is not None and cursor.rule_groups != rule_groups:
+            # The rules name other Okta groups: a policy change, or a group deleted and made again under its name
+            # (its old members left no event). Who gets what may have changed for anyone.
+            report.notes.append(
+                "the Okta groups the rules name changed since the last run (a policy change, or a group deleted "
+                "and made again): full reconcile"
+            )
+            everything = True
         refs = set(pending) | named | set(due_for_retry(failures, now)) | set(held)
         logger.info(
             "system log read",
@@ -100,7 +109,7 @@ class IncrementalSync:
             self.reconciler.reconcile(snapshot, work, report, force=force)
         # The reconcile made the run's unfinished work durable: the cursor may move past it now.
         recent = (*cursor.recent_uuids, *affected.handled)[-RECENT_UUIDS_KEPT:]
-        self.state.save_cursor(Cursor(read.position, now.isoformat(), tuple(recent)))
+        self.state.save_cursor(Cursor(read.position, now.isoformat(), tuple(recent), rule_groups))
 
     def reconcile_events(self, events: Sequence[Mapping[str, Any]], report: RunReport, *, force: bool) -> None:
         """Reconcile the users these System Log events affect (events pushed by Okta's event hook), as the
@@ -144,8 +153,13 @@ class IncrementalSync:
     def _full_then_cursor(self, report: RunReport, now: datetime, *, force: bool) -> None:
         # Take the position before reading, so that nothing that happens during the run is missed.
         start = self.okta.log_start(now - LOG_LAG, RELEVANT_EVENTS)
+        rule_groups = self._rule_group_ids()
         self.reconciler.reconcile(self.read_all(), Work.load(self.state), report, force=force)
-        self.state.save_cursor(Cursor(start, now.isoformat()))
+        self.state.save_cursor(Cursor(start, now.isoformat(), rule_groups=rule_groups))
+
+    def _rule_group_ids(self) -> tuple[str, ...]:
+        """The ids of the Okta groups the policy's rules name, as resolved this run."""
+        return tuple(sorted({group.id for group in self.rule_groups.resolve().values()}))
 
     def _app_groups(self, affected: Affected) -> frozenset[str]:
         """The groups assigned to the app: the stored list with this batch's assignment events applied (and

@@ -2,13 +2,17 @@
 release.
 
 Adapters come in through ports. Wiring decides once whether the run acts: a dry run gets an executor, a state
-store and a checkpoint that write nothing, so the engine never asks.
+store, a checkpoint and a Zoom group maker that write nothing, so the engine never asks.
 
-What the plan is made from is read before the first Zoom write (the executor reads again only when a create
-meets a 409); before that point the state table is written only for the lease and the app's group list. A
-list that fails at once fails the run with nothing written to Zoom and the cursor left where it was; a list
-that fails part way is used, but nothing is deprovisioned; one user's read failing sets that user aside
-(every named user's read failing for a passing reason fails the run). Unfinished work (users cut off by the
+Every mode first checks what the policy's rules name (Okta groups, Zoom roles, Zoom groups: `zoom_rules.py`): a
+name that does not exist fails the run before anything is written. Then the Zoom groups `create_missing_groups`
+allows are created and each rule's Zoom group id is remembered (the only writes before the plan's).
+
+What the plan is made from is read before the first Zoom user write (the executor reads again only when a create
+meets a 409); before that point the state table is written only for the lease, the rules' Zoom group ids and the
+app's group list. A list that fails at once fails the run with nothing written to Zoom and the cursor left where
+it was; a list that fails part way is used, but nothing is deprovisioned; one user's read failing sets that user
+aside (every named user's read failing for a passing reason fails the run). Unfinished work (users cut off by the
 deadline or failed for a passing reason, held operations) is made durable before the cursor moves past it.
 """
 
@@ -30,6 +34,7 @@ from okta_zoom_sync.engine.incremental import IncrementalSync
 from okta_zoom_sync.engine.lease import Lease
 from okta_zoom_sync.engine.reconcile import Reconciler
 from okta_zoom_sync.engine.snapshot import ReadFailed, RuleGroups, Snapshot, SnapshotReader
+from okta_zoom_sync.engine.zoom_rules import ZoomRules
 from okta_zoom_sync.errors import SyncError
 from okta_zoom_sync.observability import logger
 
@@ -52,28 +57,51 @@ class SyncEngine:
         clock: Callable[[], datetime] = utc_now,
         budget: TimeBudget | None = None,
         request_stats: Callable[[], dict[str, Any]] | None = None,
+        zoom_rules: ZoomRules | None = None,
     ) -> None:
         budget = budget or TimeBudget.unlimited()
+        self.okta = okta
+        self.zoom = zoom
+        self.executor = executor
+        self.app_id = app_id
+        self.clock = clock
+        self.budget = budget
         self.state = state
         self.checkpoint = checkpoint
         self.request_stats = request_stats
         self.lease = Lease(state, budget)
-        rule_groups = RuleGroups(okta, policy)  # resolved once per run, by whichever step needs them first
+        self.policy = policy
+        self.zoom_rules = zoom_rules
+        self.rule_groups = RuleGroups(okta, policy)  # resolved once per run, before anything is written
+        self._assemble(policy)
+
+    def _assemble(self, policy: Policy) -> None:
+        """The steps that plan from the policy: made again when the Zoom groups the rules name are found renamed."""
         self.snapshots = SnapshotReader(
-            okta=okta, zoom=zoom, links=state, policy=policy, rule_groups=rule_groups, clock=clock
+            okta=self.okta,
+            zoom=self.zoom,
+            links=self.state,
+            policy=policy,
+            rule_groups=self.rule_groups,
+            clock=self.clock,
         )
         self.reconciler = Reconciler(
-            policy=policy, links=state, executor=executor, checkpoint=checkpoint, clock=clock, budget=budget
+            policy=policy,
+            links=self.state,
+            executor=self.executor,
+            checkpoint=self.checkpoint,
+            clock=self.clock,
+            budget=self.budget,
         )
         self.incremental = IncrementalSync(
-            okta=okta,
-            state=state,
-            app_id=app_id,
-            rule_groups=rule_groups,
+            okta=self.okta,
+            state=self.state,
+            app_id=self.app_id,
+            rule_groups=self.rule_groups,
             snapshots=self.snapshots,
             read_all=self._read_all,
             reconciler=self.reconciler,
-            clock=clock,
+            clock=self.clock,
         )
 
     def run(self, event: SyncEvent, report: RunReport) -> RunReport:
@@ -115,6 +143,7 @@ class SyncEngine:
         return report
 
     def _run_mode(self, event: SyncEvent, report: RunReport) -> None:
+        self._resolve_rules(report)
         if event.mode is Mode.INCREMENTAL:
             self.incremental.run(report, force=event.force)
         elif event.mode is Mode.QUEUE:
@@ -126,6 +155,17 @@ class SyncEngine:
             self.reconciler.reconcile(snapshot, work, report, force=event.force, respect_quarantine=False)
         else:
             self.reconciler.reconcile(self._read_all(), Work.load(self.state), report, force=event.force)
+
+    def _resolve_rules(self, report: RunReport) -> None:
+        """What the rules name (Okta groups, Zoom roles, Zoom groups), checked in every mode before anything is
+        written: a name that does not exist fails the run here, with nothing changed."""
+        self.rule_groups.resolve()
+        if self.zoom_rules is None:
+            return
+        resolved = self.zoom_rules.resolve()
+        report.notes.extend(resolved.notes)
+        if resolved.policy is not self.policy:
+            self._assemble(resolved.policy)
 
     def _read_all(self) -> Snapshot:
         """A full read, then the app's group list remembered (which membership events matter)."""

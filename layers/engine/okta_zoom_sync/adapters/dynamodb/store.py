@@ -11,6 +11,8 @@ One table, keyed `pk` (partition) + `sk` (sort), as template.yaml declares it:
   pk="FAILURE", sk=<Okta id or email>     a user whose operations keep failing: error, attempts, next attempt
   pk="HELD",    sk=<Okta id or email>     operations held by a brake (max_deprovisions, max_license_downgrades)
   pk="STATUS",  sk="app_groups"           ids of the Okta groups assigned to the app (which memberships matter)
+  pk="STATUS",  sk="zoom_groups"          each group rule's Zoom group id, by the rule's folded zoom_group name
+                                          (a group renamed in Zoom is still found by its id)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ PENDING_PK = "PENDING"
 FAILURE_PK = "FAILURE"
 HELD_PK = "HELD"
 APP_GROUPS_KEY = {"pk": {"S": "STATUS"}, "sk": {"S": "app_groups"}}
+ZOOM_GROUPS_KEY = {"pk": {"S": "STATUS"}, "sk": {"S": "zoom_groups"}}
 FAILURE_FIELDS = ("email", "op", "code", "message", "first_failed_at", "next_attempt_at")
 BATCH = 25  # DynamoDB BatchWriteItem's limit
 BATCH_ATTEMPTS = 6  # unprocessed items are sent again, with a short backoff
@@ -173,6 +176,7 @@ class DynamoStateStore:
             position=item["position"]["S"],
             saved_at=item["saved_at"]["S"],
             recent_uuids=tuple(item.get("recent_uuids", {}).get("SS", ())),
+            rule_groups=tuple(g["S"] for g in item["rule_groups"]["L"]) if "rule_groups" in item else None,
         )
 
     def save_cursor(self, cursor: Cursor) -> None:
@@ -183,6 +187,8 @@ class DynamoStateStore:
         }
         if cursor.recent_uuids:
             item["recent_uuids"] = {"SS": sorted(set(cursor.recent_uuids))}
+        if cursor.rule_groups is not None:  # a list, which may be empty (a string set may not)
+            item["rule_groups"] = {"L": [{"S": group_id} for group_id in cursor.rule_groups]}
         self._call("put_item", Item=item)
 
     def load_pending(self) -> dict[str, int]:
@@ -278,6 +284,18 @@ class DynamoStateStore:
         # A string set cannot be empty: "" stands for "no group is assigned".
         ids = sorted(set(group_ids)) or [""]
         self._call("put_item", Item={**APP_GROUPS_KEY, "ids": {"SS": ids}, "saved_at": {"S": _now().isoformat()}})
+
+    def load_zoom_groups(self) -> dict[str, str]:
+        item = self._call("get_item", Key=ZOOM_GROUPS_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return {}
+        return {name: value["S"] for name, value in item.get("groups", {}).get("M", {}).items() if "S" in value}
+
+    def save_zoom_groups(self, groups: Mapping[str, str]) -> None:
+        entries = {name: {"S": group_id} for name, group_id in sorted(groups.items())}
+        self._call(
+            "put_item", Item={**ZOOM_GROUPS_KEY, "groups": {"M": entries}, "saved_at": {"S": _now().isoformat()}}
+        )
 
     def _batch(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), BATCH):

@@ -54,6 +54,12 @@ class Catalogue:
             raise PermanentError(f"Zoom {self.kind} '{name}' does not exist", api="zoom", code=f"unknown_{self.kind}")
         return found
 
+    def remember(self, item_id: str, name: str) -> None:
+        """An item this client just created: known from now on without reading the catalogue again."""
+        by_id = self.by_id()
+        with self._lock:
+            by_id[str(item_id)] = name
+
     def _find(self, wanted: str) -> str | None:
         matches = [item_id for item_id, item_name in self.by_id().items() if item_name.casefold() == wanted]
         return matches[0] if matches else None

@@ -25,6 +25,7 @@ from okta_zoom_sync.adapters.http.transport import ApiTransport
 from okta_zoom_sync.adapters.zoom.auth import ZoomServerToServerToken, zoom_token_error
 from okta_zoom_sync.adapters.zoom.catalogue import Catalogue
 from okta_zoom_sync.adapters.zoom.errors import (
+    ZOOM_GROUP_NAME_TAKEN,
     ZOOM_INVITATION_EXPIRED,
     ZOOM_MEMBER_NOT_IN_GROUP,
     ZOOM_PICTURE_REFUSED,
@@ -42,6 +43,7 @@ from okta_zoom_sync.core.policy import ZOOM_PROFILE_FIELDS
 from okta_zoom_sync.errors import (
     ApiError,
     AuthError,
+    ConflictError,
     NotFoundError,
     PermanentError,
     PermissionDeniedError,
@@ -124,6 +126,7 @@ class ZoomClient:
         """The profile fields the policy maps (core/attributes.profile_layout): read from rows, written by
         update_user."""
         self.profile = ZoomProfile(layout)
+        self._roles_fallback = False  # GET /roles was refused: the roles known are Zoom's built-in ones
 
     # -- connection check -------------------------------------------------------------------------
 
@@ -186,6 +189,36 @@ class ZoomClient:
         if not isinstance(row, Mapping):
             raise PermanentError("Zoom returned a user that is not an object", api="zoom", code="bad_response")
         return self._user(row, status=str(row.get("status") or ZoomStatus.ACTIVE))
+
+    # -- ports.ZoomDirectory: what the policy's rules name -------------------------------------------------
+
+    def list_roles(self) -> Listing[str]:
+        """The account's role names (GET /roles, read once per client). Incomplete when the credential may not list
+        roles: then only Zoom's built-in roles are known."""
+        names = tuple(self._roles.by_id().values())
+        if self._roles_fallback:
+            reason = "Zoom refused GET /roles (grant role:read:list_roles:admin): only the built-in roles are known"
+            return Listing(names, complete=False, reason=reason)
+        return Listing(names)
+
+    def list_groups(self) -> dict[str, str]:
+        """The account's groups, id -> name (GET /groups, read once per client)."""
+        return dict(self._groups.by_id())
+
+    def create_group(self, name: str) -> str:
+        """POST /groups; the new group's id. A group of that name made meanwhile (409 code 4132) is the one wanted:
+        its id is returned."""
+        try:
+            body = self._api.request_json("POST", "/groups", json={"name": name})
+        except ConflictError as exc:
+            if not is_zoom_code(exc, ZOOM_GROUP_NAME_TAKEN):
+                raise
+            return self._groups.id_for(name)
+        if not isinstance(body, Mapping) or not body.get("id"):
+            raise PermanentError(f"Zoom created group {name!r} but returned no id", api="zoom", code="bad_response")
+        group_id = str(body["id"])
+        self._groups.remember(group_id, str(body.get("name") or name))
+        return group_id
 
     # -- ports.ZoomWriter ---------------------------------------------------------------------------
 
@@ -368,6 +401,7 @@ class ZoomClient:
                 "zoom_roles_unreadable",
                 extra={"error": str(exc), "fallback": FALLBACK_ROLES, "hint": "grant role:read:list_roles:admin"},
             )
+            self._roles_fallback = True
             return dict(FALLBACK_ROLES)
         roles = body.get("roles") if isinstance(body, Mapping) else None
         return {

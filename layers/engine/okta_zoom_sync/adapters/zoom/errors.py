@@ -39,6 +39,7 @@ ZOOM_USER_NOT_IN_ACCOUNT = 1010  # "User not found on this account" (also "group
 ZOOM_EMAIL_USED = 1005
 ZOOM_GROUP_NOT_FOUND = 4130
 ZOOM_MEMBER_NOT_IN_GROUP = 4131
+ZOOM_GROUP_NAME_TAKEN = 4132  # POST /groups: a group of that name exists (409)
 ZOOM_INVITATION_EXPIRED = 1120
 ZOOM_MANAGED_DOMAIN_USER = 1107  # a managed-domain user cannot be disassociated: delete it
 ZOOM_VALIDATION_FAILED = 300  # "Validation Failed." (a field refused; on a delete with transfer: the target)
