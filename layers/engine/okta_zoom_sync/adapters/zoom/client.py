@@ -121,12 +121,12 @@ class ZoomClient:
         self._roles = Catalogue("role", self._load_roles)
         self._groups = Catalogue("group", self._load_groups)
         self.profile = ZoomProfile()
+        self._roles_fallback = False  # GET /roles was refused: the roles known are Zoom's built-in ones
 
     def keep_profile(self, layout: tuple[str, ...]) -> None:
         """The profile fields the policy maps (core/attributes.profile_layout): read from rows, written by
         update_user."""
         self.profile = ZoomProfile(layout)
-        self._roles_fallback = False  # GET /roles was refused: the roles known are Zoom's built-in ones
 
     # -- connection check -------------------------------------------------------------------------
 
