@@ -227,10 +227,10 @@ def test_a_429_halves_the_window_and_quiet_windows_give_it_back() -> None:
     for _ in range(30):
         window.acquire()
         starts.append(clock())
-    # Then at most 10 start in any second at first, and each quiet second gives back a tenth of the limit (2)
+    # Then at most 10 start in any second at first, and each quiet second gives back a quarter of the limit (5)
     assert starts[0] == pytest.approx(1000.5)
     assert starts_in_any_window(starts[:10], 1.0) == 10 and starts[10] == pytest.approx(1001.5)
-    assert window.allowed() == 14  # two quiet seconds since the cut
+    assert window.allowed() == 20  # two quiet seconds since the cut: 10 + 2 x 5
     clock.now += 100
     assert window.allowed() == 20  # never above the limit
     # and a burst of 429s brings it down fast, never below one

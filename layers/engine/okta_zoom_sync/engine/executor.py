@@ -184,19 +184,38 @@ class Applier(Executor):
                 slots.release()
 
         futures: list[Future[None]] = []
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="applier") as pool:
+        # Full batches of links are written by one thread of their own while users go on being applied (a batch
+        # write takes a round trip to the state table); a batch that fails stops new users as a fatal error does.
+        writes: list[Future[None]] = []
+
+        def write(batch: dict[str, tuple[Link | None, list[Operation]]]) -> None:
+            assert self._buffer is not None
+            lost = self._buffer.write(batch)
+            for op, exc in lost:
+                self._lost[id(op)] = exc
+            if lost:
+                fatal.set()
+
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as writer,
+            ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="applier") as pool,
+        ):
             for index, user in enumerate(users):
                 if not user.operations or all(op.held for op in user.operations):
                     per_user[index] = self._apply_user(user)  # nothing to send: no thread needed
                     finished[index].set()
                     continue
                 slots.acquire()  # wait for a free thread, then decide: the deadline and a fatal error are
-                if not self._flush(when_full=True):  # checked at the moment the user would start
-                    fatal.set()
+                if self._buffer is not None and self._buffer.full():  # checked at the moment the user would start
+                    batch = self._buffer.take()
+                    if batch:
+                        writes.append(writer.submit(write, batch))
                 if fatal.is_set() or should_stop():
                     slots.release()
                     break
                 futures.append(pool.submit(run, index, user))
+        for written in writes:
+            written.result()  # an unexpected exception (a bug) surfaces here
         for future in futures:
             future.result()  # an unexpected exception (a bug) surfaces here as it would in turn
         results: list[OperationResult] = []

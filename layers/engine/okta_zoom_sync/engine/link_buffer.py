@@ -25,6 +25,7 @@ class LinkBuffer:
         self.size = size
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Link | None, list[Operation]]] = {}
+        self._writing: list[dict[str, tuple[Link | None, list[Operation]]]] = []  # batches taken, not yet written
 
     def put(self, link: Link, op: Operation) -> None:
         self._record(link.okta_id, link, op)
@@ -44,22 +45,37 @@ class LinkBuffer:
     def owner(self, zoom_id: str) -> tuple[bool, str | None]:
         """(known, Okta id) of a link written this run and not flushed yet that holds `zoom_id`."""
         with self._lock:
-            for okta_id, (link, _) in self._pending.items():
-                if link is not None and link.zoom_id == zoom_id:
-                    return True, okta_id
+            # The newest record of an Okta id wins: what is buffered, then the batches being written, newest first.
+            for batch in (self._pending, *reversed(self._writing)):
+                for okta_id, (link, _) in batch.items():
+                    if link is not None and link.zoom_id == zoom_id:
+                        return True, okta_id
         return False, None
 
-    def flush(self) -> list[tuple[Operation, StateError]]:
-        """Write what is buffered; the operations whose links could not be written, with the error."""
+    def take(self) -> dict[str, tuple[Link | None, list[Operation]]]:
+        """What is buffered, as a batch to `write` (it stays visible to `owner` until written); {} when nothing."""
         with self._lock:
-            pending, self._pending = self._pending, {}
-        if not pending:
-            return []
-        puts = [link for link, _ in pending.values() if link is not None]
-        deletes = [okta_id for okta_id, (link, _) in pending.items() if link is None]
+            batch, self._pending = self._pending, {}
+            if batch:
+                self._writing.append(batch)
+        return batch
+
+    def write(self, batch: dict[str, tuple[Link | None, list[Operation]]]) -> list[tuple[Operation, StateError]]:
+        """Write a batch from `take`; the operations whose links could not be written, with the error. Batches are
+        written in the order they were taken (one writer at a time), so the last record of an id wins."""
+        puts = [link for link, _ in batch.values() if link is not None]
+        deletes = [okta_id for okta_id, (link, _) in batch.items() if link is None]
         try:
             self.store.write_links(puts, deletes)
         except StateError as exc:
-            logger.warning("link batch failed", extra={"links": len(pending), "error": exc.message})
-            return [(op, exc) for _, ops in pending.values() for op in ops]
+            logger.warning("link batch failed", extra={"links": len(batch), "error": exc.message})
+            return [(op, exc) for _, ops in batch.values() for op in ops]
+        finally:
+            with self._lock:
+                self._writing = [b for b in self._writing if b is not batch]
         return []
+
+    def flush(self) -> list[tuple[Operation, StateError]]:
+        """Write what is buffered now; the operations whose links could not be written, with the error."""
+        batch = self.take()
+        return self.write(batch) if batch else []

@@ -119,7 +119,7 @@ class SlidingWindow:
 
     A 429 means the quota is smaller than we thought (the account's other apps share it): `penalise` pauses every
     caller and halves the requests allowed per window (each 429: a burst of them brings it down fast); each quiet
-    window after the last one gives back a tenth of the limit. Callers already waiting take a new turn under the
+    window after the last one gives back a quarter of the limit. Callers already waiting take a new turn under the
     new rule when they wake; the turn they gave up still counts, which errs on the slow side."""
 
     def __init__(
@@ -155,7 +155,7 @@ class SlidingWindow:
             return self.limit
         now = self.clock() if now is None else now
         quiet_windows = int(max(0.0, now - self._cut_at) / self.window)
-        return min(self.limit, self._cut_to + quiet_windows * max(1, self.limit // 10))
+        return min(self.limit, self._cut_to + quiet_windows * max(1, self.limit // 4))
 
     def acquire(self, max_wait: float | None = None) -> float:
         """Reserve a start and sleep until it; the seconds slept. A wait longer than `max_wait` (the run's time
