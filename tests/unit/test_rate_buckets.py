@@ -216,6 +216,25 @@ def test_a_penalty_moves_reserved_starts_and_reaches_waiting_callers() -> None:
         SlidingWindow(0)
 
 
+def test_a_caller_that_wakes_late_counts_from_when_it_went() -> None:
+    # Given a window of 2 a second, and a caller whose sleep overshoots its turn by 0.3 s (a busy CPU)
+    clock = FakeClock()
+    window = SlidingWindow(2, 1.0, clock=clock, sleep=clock.sleep)
+    window.acquire(), window.acquire()  # at 1000.0
+
+    def oversleep(seconds: float) -> None:
+        clock.sleep(seconds + 0.3)
+
+    window.sleep = oversleep
+    window.acquire()  # its turn was 1001.0; it went at 1001.3
+    window.sleep = clock.sleep
+    window.acquire()  # 1001.3: the second turn of that window
+    # When the next caller takes its turn
+    window.acquire()
+    # Then it keeps a window's distance from when the late caller really went, not from its turn
+    assert clock() == pytest.approx(1002.3)
+
+
 def test_a_429_halves_the_window_and_quiet_windows_give_it_back() -> None:
     # Given a window of 20 a second that got a 429 (the account's other apps use part of the quota)
     clock = FakeClock()

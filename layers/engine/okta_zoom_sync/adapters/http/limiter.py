@@ -140,6 +140,7 @@ class SlidingWindow:
         self.window = float(window)
         self._lock = threading.Lock()
         self._starts: deque[float] = deque(maxlen=self.limit)  # the last `limit` reserved starts, in order
+        self._turns = 0  # turns reserved so far (the deque holds the last `limit` of them)
         self._blocked_until = 0.0
         self._penalties = 0  # how many penalties so far: a waiting caller sees whether one came while it slept
         self._cut_to = self.limit  # requests allowed per window since the last cut
@@ -172,6 +173,8 @@ class SlidingWindow:
                 if max_wait is not None and slept + wait > max(0.0, max_wait):
                     return slept
                 self._starts.append(start)
+                turn = self._turns
+                self._turns += 1
                 penalties = self._penalties
             if wait <= 0:
                 return slept
@@ -179,8 +182,16 @@ class SlidingWindow:
             slept += wait
             with self._lock:
                 if self._penalties == penalties:
+                    self._started_at(turn, self.clock())
                     return slept
             # A 429 came while we slept: take a new turn under the new rule.
+
+    def _started_at(self, turn: int, now: float) -> None:
+        """A caller woke later than its turn (a busy CPU, a late thread): its start counts from when it woke, so the
+        turns reserved after it keep a window's distance from when it really went. Called with the lock held."""
+        position = turn - (self._turns - len(self._starts))  # the deque drops its oldest turns
+        if 0 <= position < len(self._starts) and now > self._starts[position]:
+            self._starts[position] = now
 
     def penalise(self, seconds: float) -> None:
         """Nobody starts for `seconds`; the requests allowed per window are halved."""
