@@ -216,6 +216,20 @@ def test_a_penalty_moves_reserved_starts_and_reaches_waiting_callers() -> None:
         SlidingWindow(0)
 
 
+def test_after_a_burst_of_429s_the_quota_comes_back_fast_to_where_they_came_then_slowly() -> None:
+    # Given a window of 20 cut twice at once (two 429s of one burst): down to 5, the last 429 at 10
+    clock = FakeClock()
+    window = SlidingWindow(20, 1.0, clock=clock, sleep=clock.sleep)
+    window.penalise(0.1), window.penalise(0.1)
+    assert window.allowed() == 5
+    # Then quiet windows give back a quarter of the limit (5) up to 10, then a twentieth (1) a window
+    quiet = []
+    for _ in range(4):
+        clock.now += 1.0
+        quiet.append(window.allowed())
+    assert quiet == [10, 11, 12, 13]
+
+
 def test_a_caller_that_wakes_late_counts_from_when_it_went() -> None:
     # Given a window of 2 a second, and a caller whose sleep overshoots its turn by 0.3 s (a busy CPU)
     clock = FakeClock()

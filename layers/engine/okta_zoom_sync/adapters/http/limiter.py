@@ -118,8 +118,8 @@ class SlidingWindow:
     carries a margin for that (see adapters/zoom/limits.py).
 
     A 429 means the quota is smaller than we thought (the account's other apps share it): `penalise` pauses every
-    caller and halves the requests allowed per window (each 429: a burst of them brings it down fast); each quiet
-    window after the last one gives back a quarter of the limit. Callers already waiting take a new turn under the
+    caller and halves the requests allowed per window (each 429: a burst of them brings it down fast); quiet windows
+    after the last one give it back (`allowed`). Callers already waiting take a new turn under the
     new rule when they wake; the turn they gave up still counts, which errs on the slow side."""
 
     def __init__(
@@ -145,18 +145,26 @@ class SlidingWindow:
         self._penalties = 0  # how many penalties so far: a waiting caller sees whether one came while it slept
         self._cut_to = self.limit  # requests allowed per window since the last cut
         self._cut_at: float | None = None  # when the last cut was (None: never)
+        self._ceiling = self.limit  # the allowance the last 429 came at
 
     @property
     def rate(self) -> float:
         return self.limit / self.window
 
     def allowed(self, now: float | None = None) -> int:
-        """Requests allowed per window now: the limit, or less for a while after a 429."""
+        """Requests allowed per window now: the limit, or less for a while after a 429. Each quiet window gives back
+        a quarter of the limit up to the allowance the last 429 came at, then a twentieth: a stray 429 costs two
+        windows, a quota far below the plan's (the account's other apps use it) is approached slowly."""
         if self._cut_at is None:
             return self.limit
         now = self.clock() if now is None else now
         quiet_windows = int(max(0.0, now - self._cut_at) / self.window)
-        return min(self.limit, self._cut_to + quiet_windows * max(1, self.limit // 4))
+        fast, slow = max(1, self.limit // 4), max(1, self.limit // 20)
+        quick = self._cut_to + quiet_windows * fast
+        if quick <= self._ceiling:
+            return quick
+        to_ceiling = -(-(self._ceiling - self._cut_to) // fast)  # windows the quick part took (ceiling division)
+        return min(self.limit, self._ceiling + (quiet_windows - to_ceiling) * slow)
 
     def acquire(self, max_wait: float | None = None) -> float:
         """Reserve a start and sleep until it; the seconds slept. A wait longer than `max_wait` (the run's time
@@ -201,7 +209,8 @@ class SlidingWindow:
             now = self.clock()
             self._blocked_until = max(self._blocked_until, now + seconds)
             self._penalties += 1
-            self._cut_to = max(1, self.allowed(now) // 2)
+            self._ceiling = self.allowed(now)
+            self._cut_to = max(1, self._ceiling // 2)
             self._cut_at = now
 
     def __repr__(self) -> str:
