@@ -188,6 +188,7 @@ class DynamoDBServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else a delayed ACK holds every answer about 40 ms on loopback
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None
