@@ -9,6 +9,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from tests.integration.conftest import SECRET_ID, TABLE, Stack, add_person, total
 
 ZERO_RESULT_KEYS = ("planned", "applied", "failed", "held")
@@ -157,3 +159,13 @@ def test_status_needs_neither_the_secret_nor_the_policy_and_accepts_dry_run_and_
     # Then it still answers from the table
     assert result["status"] == "succeeded", result["errors"]
     assert result["state"]["links"] == 1 and result["dry_run"] is True
+
+
+def test_status_emits_no_run_metric(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a run (its metrics flushed), then a status call
+    add_person(stack, "m@acme.example")
+    stack.invoke({"mode": "full"})
+    assert "CloudWatchMetrics" in capsys.readouterr().out  # the run's EMF line: the capture sees metrics
+    status(stack)
+    # Then the status call flushed no metric: it is not a run, and must not count as a success for the alarms
+    assert "CloudWatchMetrics" not in capsys.readouterr().out
