@@ -1,8 +1,9 @@
 """`make demo`: the real handler, end to end, on the local Okta and Zoom simulators and moto. No cloud account.
 
 A sample organisation (tests/demo_org.json) is loaded into both simulators. The demo then runs a dry run,
-the apply, makes a few changes in Okta, runs again, shows the final Zoom state, and checks that one more
-run has nothing left to do. It exits 0 only when the organisation has converged.
+the apply, makes a few changes in Okta, runs again, shows the final Zoom state, checks that one more run has
+nothing left to do, and shows the status. It exits 0 only when the organisation has converged. Results are
+printed by the operator CLI's renderer (okta_zoom_sync.cli.render), as `okzs` prints them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from okta_zoom_sync.cli.render import render
 
 from tests.support.local import local_stack
 
@@ -33,20 +36,6 @@ protected_users: [breakglass@acme.example]
 max_deprovisions: {count: 10, percent: 20}
 """
 
-OPS = (
-    "create",
-    "adopt",
-    "email",
-    "reactivate",
-    "update",
-    "license",
-    "role",
-    "group_add",
-    "group_remove",
-    "deactivate",
-    "delete",
-)
-
 
 def main() -> int:
     org = json.loads(ORG_FILE.read_text())
@@ -64,13 +53,12 @@ def main() -> int:
         heading("1. Dry run: what the first sync would do (nothing is written)")
         zoom.clear_log()
         dry = run({"mode": "full", "dry_run": True})
-        show_operations(dry["operations"])
-        summary(dry)
+        show(dry)
         print(f"  Zoom writes during the dry run: {zoom.write_count()}")
 
         heading("2. The first sync")
         first = run({"mode": "full"})
-        summary(first)
+        show(first)
 
         heading("3. Changes in Okta")
         changes = make_okta_changes(okta)
@@ -79,8 +67,7 @@ def main() -> int:
 
         heading("4. The next sync picks them up")
         second = run({"mode": "incremental"})
-        show_result_operations(second)
-        summary(second)
+        show(second)
 
         heading("5. Final Zoom state")
         show_zoom(zoom)
@@ -88,9 +75,12 @@ def main() -> int:
         heading("6. One more run: nothing left to do")
         zoom.clear_log()
         third = run({"mode": "full"})
-        summary(third)
+        show(third)
         writes = zoom.write_count()
         print(f"  Zoom writes: {writes}")
+
+        heading("7. Status: what the state table knows (`okzs status`)")
+        show(run({"mode": "status"}))
 
         converged = (
             first["status"] == "succeeded"
@@ -139,32 +129,9 @@ def heading(text: str) -> None:
     print("-" * len(text))
 
 
-def summary(result: dict[str, Any]) -> None:
-    parts = ", ".join(f"{op} {n}" for op, n in result["planned"].items() if n)
-    applied = sum(result["applied"].values())
-    failed = sum(result["failed"].values())
-    held = sum(result.get("held", {}).values())
-    print(
-        f"  status {result['status']}; planned: {parts or 'nothing'}; applied {applied}, failed {failed}, "
-        f"held {held}; unmanaged Zoom users left alone: {result['unmanaged']}"
-    )
-    for error in result["errors"]:
-        print(f"  ! {error.get('op')} {error.get('email')}: {error.get('code')} {error.get('message')}")
-    for note in result.get("notes", []):
-        print(f"  note: {note}")
-
-
-def show_operations(operations: list[dict[str, Any]]) -> None:
-    counts = Counter(o["op"] for o in operations)
-    print(f"  {'operation':<13} {'email':<34} changes")
-    for op in operations:
-        changes = ", ".join(f"{k}: {fmt(v.get('from'))} -> {fmt(v.get('to'))}" for k, v in op["changes"].items())
-        print(f"  {op['op']:<13} {op['email']:<34} {changes}")
-    print("  " + ", ".join(f"{counts[k]} {k}" for k in OPS if counts[k]))
-
-
-def show_result_operations(result: dict[str, Any]) -> None:
-    print("  " + ", ".join(f"{op}: {n}" for op, n in result["applied"].items() if n) + " applied")
+def show(result: dict[str, Any]) -> None:
+    """A result as `okzs` prints it."""
+    print(render(result))
 
 
 def show_zoom(zoom: Any) -> None:
@@ -182,14 +149,6 @@ def show_zoom(zoom: Any) -> None:
         )
     counts = Counter(u["status"] for u in rows)
     print("  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-
-
-def fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ json_values = st.recursive(
 
 # ------------------------------------------------------------------------------------------------ 1. events
 
-MODES = ("incremental", "full", "users", "check")
+MODES = ("incremental", "full", "users", "check", "status")
 EVENT_KEYS = frozenset({"mode", "users", "dry_run", "force"})
 TRICKY_EVENT_KEYS = ["Mode", "MODE", " mode", "dryRun", "dry-run", "Force", "user", "detail-type", "source", "detail"]
 

@@ -729,11 +729,12 @@ EXPECTED_EVENTS = {
     "full.json": {"mode": "full"},
     "users.json": {"mode": "users", "users": ["alice@acme.example", "00u1abcd2EFGH3ijk4l5"]},
     "check.json": {"mode": "check"},
+    "status.json": {"mode": "status"},
     "dry_run_full.json": {"mode": "full", "dry_run": True},
     "force_full.json": {"mode": "full", "force": True},
 }
 EVENT_KEYS = {"mode", "users", "dry_run", "force"}
-MODES = {"incremental", "full", "users", "check"}
+MODES = {"incremental", "full", "users", "check", "status"}
 
 
 def event_files() -> list[Path]:

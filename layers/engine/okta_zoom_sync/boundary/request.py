@@ -27,6 +27,7 @@ class Mode(StrEnum):
     FULL = "full"
     USERS = "users"
     CHECK = "check"
+    STATUS = "status"  # what the state table knows: read only, no Okta or Zoom call
     QUEUE = "queue"  # System Log events from the event-hook queue (never asked for by hand)
 
 

@@ -21,6 +21,7 @@ from okta_zoom_sync.core.model import (
     OktaUser,
     ZoomUser,
 )
+from okta_zoom_sync.core.status import Lease, PendingRecord
 
 
 class OktaReader(Protocol):
@@ -246,6 +247,32 @@ class RunLog(Protocol):
 class StatePing(Protocol):
     def ping(self) -> None:
         """A read that proves the table exists and is reachable (the connection check)."""
+        ...
+
+
+class StateReader(Protocol):
+    """What the `status` mode reads of the state table, and nothing it could write."""
+
+    def count_links(self) -> int: ...
+
+    def load_cursor(self) -> Cursor | None: ...
+
+    def read_lease(self) -> Lease | None:
+        """The lease as stored, expired or not (None: no lease item)."""
+        ...
+
+    def list_pending(self) -> list[PendingRecord]: ...
+
+    def load_failures(self) -> dict[str, FailureRecord]: ...
+
+    def load_held(self) -> dict[str, HeldRecord]: ...
+
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` run records (as `RunReport.record()` made them), newest first."""
+        ...
+
+    def last_success(self) -> dict[str, str] | None:
+        """run_id, at and mode of the last succeeded run (None: none yet)."""
         ...
 
 

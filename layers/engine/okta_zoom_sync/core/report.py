@@ -58,6 +58,7 @@ class RunReport:
     requests: dict[str, Any] = field(default_factory=dict)  # per API: requests, retries, 429s, token renewals
     unread: list[str] = field(default_factory=list)  # users (as named) whose read failed: set aside this run
     incomplete: bool = False  # a list was read only in part: nothing was deprovisioned
+    state: dict[str, Any] | None = None  # status mode only: what the state table knows (core.status.state_view)
     # Queue runs only: the message ids of the SQS records not handled, for SQS to deliver again (the service sets it).
     item_failures: list[str] | None = None
 
@@ -151,6 +152,8 @@ class RunReport:
             out["operations_total"] = len(results)
         if self.checks is not None:
             out["checks"] = self.checks
+        if self.state is not None:
+            out["state"] = self.state
         if self.item_failures is not None:
             out["batchItemFailures"] = [{"itemIdentifier": message_id} for message_id in self.item_failures]
         return out

@@ -1,4 +1,8 @@
-"""One invocation: a connection check or a sync run, reported once.
+"""One invocation: a connection check, a status read or a sync run, reported once.
+
+`status` reads the state table and nothing else: it is answered before the policy or the secret is read, takes
+no lease, records no run and emits no run metric (it is not a run: a status call must not look like a success
+to the "no success" alarm).
 
 An SQS batch from the event-hook queue runs like any sync run (same lease, same report); the service then says
 which records SQS must deliver again (`batchItemFailures`): every record when the run did not happen or failed
@@ -27,6 +31,7 @@ from okta_zoom_sync.core.report import RunReport, RunStatus
 from okta_zoom_sync.core.system_log import named_users
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checks import Check, check_okta, check_policy, check_state, check_zoom
+from okta_zoom_sync.engine.status import read_state
 from okta_zoom_sync.errors import ConfigurationError, SyncError
 from okta_zoom_sync.observability import logger
 from okta_zoom_sync.service.metrics import emit_check_metrics, emit_run_metrics
@@ -79,6 +84,9 @@ def run(request: SyncEvent | QueueBatch, settings: Settings | ConfigurationError
     elif request.mode is Mode.CHECK:
         _check(settings, report, invocation)
         emit_check_metrics(report)
+        return report
+    elif request.mode is Mode.STATUS:
+        _status(settings, report)
         return report
     else:
         report = _sync(request, settings, invocation, report)
@@ -137,6 +145,15 @@ def _sync(request: SyncEvent, settings: Settings, invocation: Invocation, report
         report.notes.append(f"re-reading the secret after the refusal failed: {exc.message}")
         return report
     return engine.run(request, _new_report(request, invocation))
+
+
+def _status(settings: Settings, report: RunReport) -> None:
+    """Dry run and force change nothing here (nothing is written either way): they are accepted, as on any event."""
+    try:
+        report.state = read_state(build_state(settings), datetime.now(UTC))
+    except SyncError as exc:
+        logger.error("status: the state table could not be read", extra={"error_code": exc.code, "error": exc.message})
+        report.fail(exc)
 
 
 def _check(settings: Settings, report: RunReport, invocation: Invocation) -> None:

@@ -28,11 +28,13 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from okta_zoom_sync.core.model import Cursor, FailureRecord, HeldRecord, Link, PictureMark
+from okta_zoom_sync.core.status import Lease, PendingRecord
 from okta_zoom_sync.errors import StateError
 
 LINK_PK = "LINK"
 RUN_PK = "RUN"
 STATUS_PK = "STATUS"
+LAST_SUCCESS_KEY = {"pk": {"S": STATUS_PK}, "sk": {"S": "last_success"}}
 LEASE_KEY = {"pk": {"S": "LEASE"}, "sk": {"S": "sync"}}
 CURSOR_KEY = {"pk": {"S": "CURSOR"}, "sk": {"S": "okta_logs"}}
 PENDING_PK = "PENDING"
@@ -55,7 +57,7 @@ def dynamodb_client() -> Any:
 
 class DynamoStateStore:
     """The state table: one store for every state port of `core.ports` (links, lease, cursor and app groups,
-    work records, run log, ping)."""
+    work records, run log, ping, and the `status` mode's reads)."""
 
     def __init__(self, table_name: str, *, client: Any = None) -> None:
         self.table_name = table_name
@@ -134,6 +136,29 @@ class DynamoStateStore:
                 },
             )
 
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        # Run records sort by their key, `<started_at>#<run id>` (ISO-8601 UTC): newest first is the query read
+        # backwards. A page stops at 1 MB (a record is up to 300 KB), so pages are followed until `limit`.
+        runs: list[dict[str, Any]] = []
+        for page in self._query(RUN_PK, ScanIndexForward=False, Limit=limit, ConsistentRead=True):
+            for item in page.get("Items", []):
+                runs.append(json.loads(item["summary"]["S"]))
+                if len(runs) == limit:
+                    return runs
+        return runs
+
+    def last_success(self) -> dict[str, str] | None:
+        item = self._call("get_item", Key=LAST_SUCCESS_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return {name: item[name]["S"] for name in ("run_id", "at", "mode") if name in item}
+
+    def read_lease(self) -> Lease | None:
+        item = self._call("get_item", Key=LEASE_KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return Lease(holder=item["holder"]["S"], expires_at=int(item[TTL_ATTRIBUTE]["N"]))
+
     def acquire_lease(self, run_id: str, seconds: int) -> bool:
         now = int(_now().timestamp())
         try:
@@ -194,6 +219,16 @@ class DynamoStateStore:
     def load_pending(self) -> dict[str, int]:
         """Users to reconcile again -> how many runs in a row failed them for a passing reason."""
         return {item["sk"]["S"]: int(item.get("attempts", {}).get("N", "0")) for item in self._items(PENDING_PK)}
+
+    def list_pending(self) -> list[PendingRecord]:
+        return [
+            PendingRecord(
+                key=item["sk"]["S"],
+                attempts=int(item.get("attempts", {}).get("N", "0")),
+                since=item.get("since", {}).get("S", ""),
+            )
+            for item in self._items(PENDING_PK)
+        ]
 
     def save_pending(self, refs: Mapping[str, int]) -> None:
         now = _now().isoformat()
