@@ -50,10 +50,10 @@ class Progress:
     that a run reading or applying thousands of users shows in its log while it works. Safe to tick from the
     applier's threads. `total` is None when the source does not say (Okta's pages give no total)."""
 
-    def __init__(self, phase: str, total: int | None = None, every: int = PROGRESS_EVERY) -> None:
+    def __init__(self, phase: str, total: int | None = None, every: int | None = None) -> None:
         self.phase = phase
         self.total = total
-        self.every = every
+        self.every = every or PROGRESS_EVERY  # read at each phase's start (a test may lower it)
         self.done = 0
         self._lock = threading.Lock()
 
