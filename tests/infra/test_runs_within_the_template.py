@@ -1,10 +1,11 @@
 """What the function does at run time against what template.yaml grants, alarms on and expires.
 
 The real handler runs against the stack (tests/support/stack.py: moto, the simulators) through every kind of run:
-full, incremental, users, dry run, check, and one that fails. Every AWS call it makes is recorded (a wrapper around
-botocore's `BaseClient._make_api_call`, so whichever client the code builds is seen) and every EMF line it prints is
-kept. The tests then hold these against the template: the IAM policy grants each call and nothing unused, every
-alarmed metric is emitted, the TTL attribute is written, and the metrics carry the template's namespace and service.
+full, incremental, users, dry run, check, one that fails, and an event refused. Every AWS call it makes is recorded
+(a wrapper around botocore's `BaseClient._make_api_call`, so whichever client the code builds is seen) and every EMF
+line it prints is kept. The tests then hold these against the template: the IAM policy grants each call and nothing
+unused, every alarmed metric is emitted, the TTL attribute is written, and the metrics carry the template's namespace
+and service.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from unittest import mock
 
 import botocore.client
 import pytest
+from okta_zoom_sync.errors import InvalidEventError
 
 from tests.support.fixtures import add_person
 from tests.support.stack import POLICY_PARAMETER, SECRET_ID, TABLE, integration_stack
@@ -100,6 +102,9 @@ def runs() -> Iterator[Runs]:
         # and one that fails (Okta refuses the token)
         stack.okta.api_token = "revoked"
         invoke({"mode": "full"})
+        # and an event with a typo, which the handler refuses (it raises, having counted it)
+        with recording_aws_calls(record.calls), pytest.raises(InvalidEventError):
+            stack.invoke({"mode": "ful"})
         record.emf = emf_lines(stdout.getvalue())
     # Then the runs went as the scenario says (else the checks below would prove little)
     statuses = [r["status"] for r in record.results]

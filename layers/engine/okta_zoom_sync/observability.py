@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import warnings
 from typing import IO, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -42,7 +43,11 @@ def label_metrics_with_stack() -> None:
     """Give every metric of this invocation the `Stack` dimension. Each handler calls it first, inside
     `log_metrics`, so that even a metric emitted before a raise carries it; the value is read from the environment
     at each call (Powertools keeps default dimensions across invocations)."""
-    metrics.set_default_dimensions(**{STACK_DIMENSION: os.environ.get(STACK_VARIABLE) or LOCAL_STACK})
+    stack = os.environ.get(STACK_VARIABLE) or LOCAL_STACK
+    if metrics.default_dimensions.get(STACK_DIMENSION) != stack:  # set once: setting it again warns on every run
+        with warnings.catch_warnings():  # a changed value (a test's environment) is meant to replace the old one
+            warnings.simplefilter("ignore")
+            metrics.set_default_dimensions(**{STACK_DIMENSION: stack})
 
 
 class Progress:
