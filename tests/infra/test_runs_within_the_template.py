@@ -1,10 +1,11 @@
 """What the function does at run time against what template.yaml grants, alarms on and expires.
 
 The real handler runs against the stack (tests/support/stack.py: moto, the simulators) through every kind of run:
-full, incremental, users, dry run, check, and one that fails. Every AWS call it makes is recorded (a wrapper around
-botocore's `BaseClient._make_api_call`, so whichever client the code builds is seen) and every EMF line it prints is
-kept. The tests then hold these against the template: the IAM policy grants each call and nothing unused, every
-alarmed metric is emitted, the TTL attribute is written, and the metrics carry the template's namespace and service.
+full, incremental, users, dry run, check, one that fails, and an event refused. Every AWS call it makes is recorded
+(a wrapper around botocore's `BaseClient._make_api_call`, so whichever client the code builds is seen) and every EMF
+line it prints is kept. The tests then hold these against the template: the IAM policy grants each call and nothing
+unused, every alarmed metric is emitted, the TTL attribute is written, and the metrics carry the template's namespace
+and service.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from unittest import mock
 
 import botocore.client
 import pytest
+from okta_zoom_sync.errors import InvalidEventError
 
 from tests.support.fixtures import add_person
 from tests.support.stack import POLICY_PARAMETER, SECRET_ID, TABLE, integration_stack
-from tests.support.template import load_template, resources_of_type, state_table_ttl_attribute
+from tests.support.template import alarm_metrics, load_template, resources_of_type, state_table_ttl_attribute
 
 from .test_template import NAMESPACE, SERVICE, alarms_by_metric, as_list, role_statements, the_function, the_hook
 
@@ -101,6 +103,9 @@ def runs() -> Iterator[Runs]:
         # and one that fails (Okta refuses the token)
         stack.okta.api_token = "revoked"
         invoke({"mode": "full"})
+        # and an event with a typo, which the handler refuses (it raises, having counted it)
+        with recording_aws_calls(record.calls), pytest.raises(InvalidEventError):
+            stack.invoke({"mode": "ful"})
         record.emf = emf_lines(stdout.getvalue())
     # Then the runs went as the scenario says (else the checks below would prove little)
     statuses = [r["status"] for r in record.results]
@@ -166,7 +171,12 @@ def test_the_runs_write_the_tables_ttl_attribute(template: dict[str, Any], runs:
 
 
 def test_every_alarmed_metric_is_emitted_by_some_run(template: dict[str, Any], runs: Runs) -> None:
-    alarmed = {name for name, alarm in alarms_by_metric(template).items() if alarm["Namespace"] == NAMESPACE}
+    alarmed = {
+        metric["MetricName"]
+        for alarm in alarms_by_metric(template).values()
+        for metric in alarm_metrics(alarm)
+        if metric["Namespace"] == NAMESPACE
+    }
     assert alarmed
     emitted = {
         metric["Name"] for line in runs.emf for spec in line["_aws"]["CloudWatchMetrics"] for metric in spec["Metrics"]
@@ -182,11 +192,12 @@ def test_the_metrics_carry_the_templates_namespace_and_service_dimension(templat
     for line in runs.emf:
         for spec in line["_aws"]["CloudWatchMetrics"]:
             assert spec["Namespace"] == NAMESPACE
-            assert spec["Dimensions"] == [["service"]]
+            assert [sorted(names) for names in spec["Dimensions"]] == [["Stack", "service"]]
         assert line["service"] == SERVICE
+        assert line["Stack"] == "local"  # the test stack sets no STACK_NAME; test_alarms_match_metrics.py does
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm").values()
-    custom = [a["Properties"] for a in alarms if a["Properties"]["Namespace"] == NAMESPACE]
-    assert custom and all(a["Dimensions"] == [{"Name": "service", "Value": SERVICE}] for a in custom)
+    custom = [m for a in alarms for m in alarm_metrics(a["Properties"]) if m["Namespace"] == NAMESPACE]
+    assert custom and all({"Name": "service", "Value": SERVICE} in m["Dimensions"] for m in custom)
 
 
 # ------------------------------------------------------------------------ the event hook, and a queue run

@@ -18,6 +18,7 @@ from tests.infra.cfn_eval import Evaluator
 from tests.support.template import (
     REPO,
     TEMPLATE_PATH,
+    alarm_metrics,
     load_template,
     resources_of_type,
     state_table_keys,
@@ -46,13 +47,15 @@ CONTRACT_ENV = {
 # The policy parameter (issue 10), unless PolicyPath names a file.
 POLICY_ENV = {"SYNC_POLICY_PARAMETER"}
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"}
+# The stack's name, every metric's Stack dimension (observability.py).
+STACK_ENV = {"STACK_NAME"}
 # The speed settings (boundary/settings.py), each from a parameter of its own.
 SPEED_ENV = {"ZOOM_PLAN": "ZoomPlan", "ZOOM_RATE_LIMITS": "ZoomRateLimits", "OKTA_RATE_SHARE": "OktaRateShare",
              "APPLY_WORKERS": "ApplyWorkers"}  # fmt: skip
 
 NAMESPACE = "OktaZoomSync"
 SERVICE = "okta-zoom-sync"
-# Metric names the code emits (namespace OktaZoomSync, dimension service=okta-zoom-sync).
+# Metric names the code emits (namespace OktaZoomSync, dimensions service=okta-zoom-sync and Stack=<stack name>).
 METRICS = {
     "RunSucceeded",
     "RunFailed",
@@ -64,7 +67,15 @@ METRICS = {
     "OperationsHeld",
     "LicenseShortage",
     "RunDurationMs",
+    "UsersQuarantined",
+    "InvalidEvents",
+    "OktaRequests",
+    "OktaRateLimited",
+    "ZoomRequests",
+    "ZoomRateLimited",
 }
+# What an alarm on a custom metric reads: both dimensions, the stack's name among them.
+CUSTOM_DIMENSIONS = [{"Name": "service", "Value": SERVICE}, {"Name": "Stack", "Value": {"Ref": "AWS::StackName"}}]
 STATE_TABLE_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -198,7 +209,8 @@ def test_engine_layer_wiring(template: dict[str, Any]) -> None:
 
 def test_environment_variables_are_the_contract(template: dict[str, Any]) -> None:
     variables = the_function(template)["Environment"]["Variables"]
-    assert set(variables) == CONTRACT_ENV | POLICY_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
+    assert set(variables) == CONTRACT_ENV | POLICY_ENV | POWERTOOLS_ENV | STACK_ENV | set(SPEED_ENV)
+    assert variables["STACK_NAME"] == {"Ref": "AWS::StackName"}
     assert variables["STATE_TABLE_NAME"] == {"Ref": "StateTable"}
     assert variables["OKTA_ORG_URL"] == {"Ref": "OktaOrgUrl"}
     assert variables["OKTA_APP_ID"] == {"Ref": "OktaAppId"}
@@ -219,7 +231,9 @@ def test_sync_policy_path_is_set_only_when_given(template: dict[str, Any]) -> No
 
     default_env = resolved_env()
     assert "SYNC_POLICY_PATH" not in default_env
-    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POLICY_ENV | POWERTOOLS_ENV | set(SPEED_ENV)
+    assert set(default_env) == (CONTRACT_ENV - {"SYNC_POLICY_PATH"}) | POLICY_ENV | POWERTOOLS_ENV | STACK_ENV | set(
+        SPEED_ENV
+    )
     assert default_env["ZOOM_API_URL"] == "https://api.zoom.us/v2"
     assert default_env["ZOOM_TOKEN_URL"] == "https://zoom.us/oauth/token"
     assert default_env["STATE_TABLE_NAME"] == "<ref:StateTable>"
@@ -561,13 +575,15 @@ def test_rules_keep_zoomgov_urls_together(template: dict[str, Any]) -> None:
 
 
 def alarms_by_metric(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """One alarm per metric, by its name; the queue alarms (one per dead-letter queue) as "<metric>/<queue id>"."""
+    """One alarm per metric, by the name of its (first) metric; the queue alarms (one per dead-letter queue) as
+    "<metric>/<queue id>"."""
     alarms = [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
     by_metric = {}
     for alarm in alarms:
-        key = alarm["MetricName"]
-        if alarm["Namespace"] == "AWS/SQS":
-            key += "/" + alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        metric = alarm_metrics(alarm)[0]
+        key = metric["MetricName"]
+        if metric["Namespace"] == "AWS/SQS":
+            key += "/" + metric["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
         by_metric[key] = alarm
     assert len(by_metric) == len(alarms), "one alarm per metric"
     return by_metric
@@ -593,11 +609,16 @@ def test_alarm_topic_and_conditional_email_subscription(template: dict[str, Any]
 
 def test_run_outcome_alarms_use_the_contract_metrics(template: dict[str, Any]) -> None:
     by_metric = alarms_by_metric(template)
-    custom = {name: alarm for name, alarm in by_metric.items() if alarm["Namespace"] == NAMESPACE}
-    assert set(custom) == {"RunFailed", "OperationsFailed", "OperationsHeld", "LicenseShortage", "RunSucceeded"}
-    assert set(custom) <= METRICS
-    for alarm in custom.values():
-        assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
+    custom = {name: alarm for name, alarm in by_metric.items() if alarm.get("Namespace") == NAMESPACE}
+    assert set(custom) == {
+        "RunFailed", "OperationsFailed", "OperationsHeld", "LicenseShortage", "RunSucceeded", "UsersQuarantined"
+    }  # fmt: skip
+    watched = {m["MetricName"] for a in by_metric.values() for m in alarm_metrics(a) if m["Namespace"] == NAMESPACE}
+    assert watched <= METRICS
+    for alarm in by_metric.values():
+        for metric in alarm_metrics(alarm):
+            if metric["Namespace"] == NAMESPACE:
+                assert metric["Dimensions"] == CUSTOM_DIMENSIONS
     for name in ("RunFailed", "OperationsFailed", "OperationsHeld", "LicenseShortage"):
         alarm = custom[name]
         assert alarm["Threshold"] == 1
@@ -627,12 +648,44 @@ def test_no_successful_run_alarm_treats_silence_as_failure(template: dict[str, A
     assert evaluate(template, SchedulesEnabled="DISABLED").resolve(alarm["ActionsEnabled"]) is False
 
 
-def test_function_errors_and_dead_letter_alarms(template: dict[str, Any]) -> None:
-    by_metric = alarms_by_metric(template)
-    errors = by_metric["Errors"]
-    assert errors["Namespace"] == "AWS/Lambda"
-    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "SyncFunction"}}]
+def test_quarantined_users_alarm_stays_on_for_a_day_after_the_last_report(template: dict[str, Any]) -> None:
+    alarm = alarms_by_metric(template)["UsersQuarantined"]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Maximum", 1, "GreaterThanOrEqualToThreshold"
+    )  # fmt: skip
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == 86400 and alarm["DatapointsToAlarm"] == 1
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("api", ["Okta", "Zoom"])
+def test_throttling_alarms_watch_the_share_of_429s_over_an_hour(template: dict[str, Any], api: str) -> None:
+    alarm = alarms_by_metric(template)[f"{api}RateLimited"]
+    queries = {query["Id"]: query for query in alarm["Metrics"]}
+    assert queries["limited"]["MetricStat"]["Metric"]["MetricName"] == f"{api}RateLimited"
+    assert queries["requests"]["MetricStat"]["Metric"]["MetricName"] == f"{api}Requests"
+    assert {queries[i]["MetricStat"]["Period"] for i in ("limited", "requests")} == {3600}
+    assert [q["Id"] for q in alarm["Metrics"] if q["ReturnData"]] == ["share"]
+    assert "requests >=" in queries["share"]["Expression"]  # a few requests with one 429 are not "sustained"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (10, "GreaterThanOrEqualToThreshold")
+
+
+def test_function_errors_alarm_leaves_out_refused_events(template: dict[str, Any]) -> None:
+    errors = alarms_by_metric(template)["Errors"]
+    queries = {query["Id"]: query for query in errors["Metrics"]}
+    assert queries["errors"]["MetricStat"]["Metric"] == {
+        "Namespace": "AWS/Lambda",
+        "MetricName": "Errors",
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": "SyncFunction"}}],
+    }
+    assert queries["invalid"]["MetricStat"]["Metric"]["MetricName"] == "InvalidEvents"
+    assert queries["errors"]["MetricStat"]["Period"] == queries["invalid"]["MetricStat"]["Period"]
+    assert queries["unexpected"]["Expression"] == "FILL(errors, 0) - FILL(invalid, 0)"
+    assert [q["Id"] for q in errors["Metrics"] if q["ReturnData"]] == ["unexpected"]
     assert (errors["Threshold"], errors["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_dead_letter_alarms(template: dict[str, Any]) -> None:
+    by_metric = alarms_by_metric(template)
     queue_ids = {
         event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] for event in schedules(template).values()
     }
@@ -647,16 +700,22 @@ def test_function_errors_and_dead_letter_alarms(template: dict[str, Any]) -> Non
 
 def test_every_alarm_notifies_the_topic(template: dict[str, Any]) -> None:
     alarms = alarms_by_metric(template)
-    assert len(alarms) == 8
+    assert len(alarms) == 11
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
-        assert alarm["AlarmDescription"]
+        # Each names its runbook section, which the README has: a heading with the alarm's name.
+        section = alarm["AlarmName"]["Fn::Sub"].removeprefix("${AWS::StackName}-")
+        assert f'Runbook: README, section "{section}"' in " ".join(alarm["AlarmDescription"].split())
+        assert re.search(rf"^#+ .*`<stack>-{section}`", readme, re.MULTILINE), f"no runbook section for {section}"
 
 
 def test_outputs(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     assert outputs["SyncFunctionName"]["Value"] == {"Ref": "SyncFunction"}
+    assert outputs["HookFunctionName"]["Value"] == {"Ref": "HookFunction"}
+    assert outputs["DashboardName"]["Value"] == {"Ref": "Dashboard"}
     assert outputs["SyncFunctionArn"]["Value"] == {"Fn::GetAtt": ["SyncFunction", "Arn"]}
     assert outputs["StateTableName"]["Value"] == {"Ref": "StateTable"}
     assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}

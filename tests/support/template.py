@@ -162,3 +162,12 @@ def create_policy_parameter(
         Tier=properties["Tier"],
         Description=properties["Description"],
     )
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm's properties read: its one metric (Namespace, MetricName, Dimensions), or each metric of
+    its metric-math form (`Metrics[].MetricStat.Metric`), in that shape. Expressions are left out."""
+    if "MetricName" in alarm:
+        return [{"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"],
+                 "Dimensions": alarm.get("Dimensions", [])}]  # fmt: skip
+    return [{"Dimensions": [], **query["MetricStat"]["Metric"]} for query in alarm["Metrics"] if "MetricStat" in query]

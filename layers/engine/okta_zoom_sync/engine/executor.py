@@ -45,7 +45,7 @@ from okta_zoom_sync.errors import (
     TokenUnavailableError,
     TransferTargetError,
 )
-from okta_zoom_sync.observability import logger
+from okta_zoom_sync.observability import Progress, logger
 
 # Errors after which no further operation can succeed: the run stops and fails, naming the cause.
 FATAL_ERRORS = (AuthError, StateError, TokenUnavailableError)
@@ -71,7 +71,7 @@ class DryRunExecutor(Executor):
                 logger.info(
                     "operation planned",
                     extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": op.zoom_id,
-                           "held": op.held, "changes": op.to_dict()["changes"]},
+                           "held": op.held, "changes": op.to_dict()["changes"], "outcome": outcome.value},
                 )  # fmt: skip
                 results.append(OperationResult(op, outcome))
         return results
@@ -116,6 +116,7 @@ class Applier(Executor):
         self._seats = SeatMemory(license_fallback)
         self.transfers = transfers
         self.pictures = pictures
+        self._progress = Progress("apply")
 
     def execute(self, plan: Plan, should_stop: Callable[[], bool] = never) -> list[OperationResult]:
         """Apply user by user. Time is checked only before a user starts, so a user is never left half done.
@@ -127,6 +128,7 @@ class Applier(Executor):
         Links are written in batches as they fill, and the rest before this returns: a batch that fails makes its
         operations fail as a link written one at a time would (fatal: the state table is unreachable)."""
         self._buffer = None if self._batch is None else LinkBuffer(self._batch)
+        self._progress = Progress("apply", total=len(plan.users))
         self._lost = {}
         self._seats = SeatMemory(self.license_fallback)
         if self.workers == 1 or len(plan.users) < 2:
@@ -249,6 +251,7 @@ class Applier(Executor):
                 logger.warning(
                     "license kept: no seat",
                     extra={"op": op.op.value, "email": op.email, "okta_id": op.okta_id, "zoom_id": zoom_id,
+                           "changes": op.to_dict()["changes"], "outcome": Outcome.NO_SEAT.value,
                            "error_code": no_seat.code, "error": no_seat.message},
                 )  # fmt: skip
                 kept = OperationResult(op, Outcome.NO_SEAT, no_seat.code, no_seat.message, license_shortage=True)
@@ -267,6 +270,8 @@ class Applier(Executor):
                         "email": op.email,
                         "okta_id": op.okta_id,
                         "zoom_id": zoom_id,
+                        "changes": op.to_dict()["changes"],
+                        "outcome": Outcome.FAILED.value,
                         "error_code": exc.code,
                         "error": exc.message,
                     },
@@ -286,9 +291,11 @@ class Applier(Executor):
                     "okta_id": op.okta_id,
                     "zoom_id": zoom_id,
                     "changes": op.to_dict()["changes"],
+                    "outcome": Outcome.APPLIED.value,
                 },
             )
             results.append(OperationResult(op, Outcome.APPLIED, license_shortage=self._seats.did_fall_back(op)))
+        self._progress.tick()
         return results
 
     def _apply(

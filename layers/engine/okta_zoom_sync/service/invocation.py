@@ -32,9 +32,9 @@ from okta_zoom_sync.core.system_log import named_users
 from okta_zoom_sync.engine.budget import TimeBudget
 from okta_zoom_sync.engine.checks import Check, check_okta, check_policy, check_state, check_zoom
 from okta_zoom_sync.engine.status import read_state
-from okta_zoom_sync.errors import ConfigurationError, SyncError
+from okta_zoom_sync.errors import ConfigurationError, InvalidEventError, SyncError
 from okta_zoom_sync.observability import logger
-from okta_zoom_sync.service.metrics import emit_check_metrics, emit_run_metrics
+from okta_zoom_sync.service.metrics import emit_check_metrics, emit_invalid_event, emit_run_metrics
 from okta_zoom_sync.wiring import build_engine, build_okta, build_state, build_zoom
 
 
@@ -55,8 +55,16 @@ class Invocation:
 
 
 def parse_request(event: object) -> SyncEvent | QueueBatch:
-    """The invocation event, validated. A bad event raises InvalidEventError before anything is read."""
-    return parse_event(event)
+    """The invocation event, validated. A bad event raises InvalidEventError before anything is read.
+
+    It is counted first (InvalidEvents, flushed by `log_metrics` even as the handler raises): the function-errors
+    alarm subtracts it from Lambda's Errors, so a typo in a manual invoke alarms no one (see the README's runbook)."""
+    try:
+        return parse_event(event)
+    except InvalidEventError as exc:
+        logger.error("invalid event", extra={"error_code": exc.code, "error": exc.message})
+        emit_invalid_event()
+        raise
 
 
 def load_settings() -> Settings | ConfigurationError:

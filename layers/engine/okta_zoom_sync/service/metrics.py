@@ -17,6 +17,11 @@ STATUS_METRICS = {
 }
 
 
+def emit_invalid_event() -> None:
+    """An invocation refused for its event (a typo in a manual invoke): the handler raises right after."""
+    metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+
+
 def emit_check_metrics(report: RunReport) -> None:
     failed = sum(not check["ok"] for check in report.checks or ())
     metrics.add_metric(name="ConnectionChecksFailed", unit=MetricUnit.Count, value=failed)

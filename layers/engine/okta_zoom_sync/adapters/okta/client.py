@@ -43,7 +43,7 @@ from okta_zoom_sync.errors import (
     PermanentError,
     PermissionDeniedError,
 )
-from okta_zoom_sync.observability import logger
+from okta_zoom_sync.observability import Progress, logger
 
 APP_USERS_MAX_LIMIT = 500
 GROUPS_LIMIT = 200  # Okta's recommended page for group searches; the users search's maximum
@@ -171,8 +171,10 @@ class OktaClient:
         skipped: list[str] = []
         without_user = 0
         params = {"limit": str(self.page_limit), "expand": "user"}
+        progress = Progress("okta_read")
         try:
             for row in self._items(f"{self._app_path}/users", params):
+                progress.tick()
                 if not isinstance(row, Mapping):
                     continue
                 try:
