@@ -21,6 +21,7 @@ from okta_zoom_sync.adapters.http.limiter import RateLimiter
 from okta_zoom_sync.adapters.http.links import next_link
 from okta_zoom_sync.adapters.http.oauth import StaticToken
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.http.sessions import new_session
 from okta_zoom_sync.adapters.http.stats import RequestStats
 from okta_zoom_sync.adapters.http.transport import ApiTransport
 from okta_zoom_sync.adapters.okta.auth import (
@@ -99,7 +100,7 @@ class OktaClient:
         self.page_limit = page_limit
         self.picture_attribute = picture_attribute
         self.stats = RequestStats("okta")
-        session = session or requests.Session()
+        session = session or new_session(org_url)  # the org's origin serves the API and its OAuth token endpoint
         common: dict[str, Any] = {"setting_name": "OKTA_ORG_URL", "retry": retry, "session": session}
         self._oauth: OktaPrivateKeyJwtToken | None = None
         auth: StaticToken | OktaPrivateKeyJwtToken

@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from okta_zoom_sync.adapters.http.limiter import RateLimiter
 from okta_zoom_sync.adapters.http.retry import RetryPolicy
+from okta_zoom_sync.adapters.http.sessions import new_session
 from okta_zoom_sync.adapters.http.stats import RequestStats
 from okta_zoom_sync.adapters.http.transport import ApiTransport
 from okta_zoom_sync.adapters.zoom.auth import ZoomServerToServerToken, zoom_token_error
@@ -84,11 +84,10 @@ class ZoomClient:
         """`limiter`: the token buckets every API request goes through (`limits.ZoomRateLimiter`, one per label);
         None sends at once (the token endpoint is never limited here: it has its own, far higher, limit). `pool_size`:
         connections kept open per host, at least one per thread that applies users."""
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, pool_size))
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
+        # One session per origin (zoom.us mints tokens, api.zoom.us answers the API): each with its pool and the
+        # environment's proxy settings for that origin, read once (adapters/http/sessions.py).
+        token_session = session or new_session(token_url)
+        api_session = session or new_session(api_url, pool_size=max(10, pool_size))
         self.stats = RequestStats("zoom")
         self.page_size = max(1, min(page_size, PAGE_SIZE))
         token_transport = ApiTransport(
@@ -97,7 +96,7 @@ class ZoomClient:
             setting_name="ZOOM_TOKEN_URL",
             error_parser=zoom_token_error,
             retry=retry,
-            session=session,
+            session=token_session,
             stats=self.stats,
         )
         self._token = ZoomServerToServerToken(
@@ -114,7 +113,7 @@ class ZoomClient:
             error_parser=zoom_error,
             auth=self._token,
             retry=retry,
-            session=session,
+            session=api_session,
             stats=self.stats,
             limiter=limiter,
         )
