@@ -1,11 +1,9 @@
-"""The HTTP session an API transport sends through.
+"""The HTTP session an API transport sends through: one per origin.
 
-Two things `requests.Session()` does not do well for a client of one origin with many threads:
-- its connection pool keeps 10 connections per host, so a run applying 24 users at once opened (and, in production,
-  TLS-handshook) a new connection for most requests; the pool here holds as many as the run has threads;
-- with `trust_env` it reads the proxy variables, `no_proxy`, `.netrc` and the CA-bundle variables again on every
-  request (a quarter of the client's CPU per request, measured by `make bench`). They cannot change during a run:
-  they are read once here, for the origin the transport talks to, with the same rules `requests` applies.
+With `trust_env`, `requests.Session` reads the proxy variables, `no_proxy`, `.netrc` and the CA-bundle variables
+again on every request (a fifth of the client's CPU per request, measured by `make bench`). They cannot change
+during a run: they are read once here, for the origin the session talks to, with the same rules `requests`
+applies. The pool holds a connection for every thread that may use the session at once.
 """
 
 from __future__ import annotations
