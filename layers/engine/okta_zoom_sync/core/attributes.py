@@ -86,18 +86,17 @@ class AttributeMap:
     layout: tuple[str, ...]
     templates: tuple[Template, ...]  # aligned with layout
     names: tuple[Template | None, Template | None]  # first_name, last_name
+    # The default mapping ({firstName}, {lastName}, nothing else): the record's names are the values. Worked out
+    # once per map, not once per user.
+    names_only: bool = False
 
     @classmethod
     def of(cls, policy: Policy) -> AttributeMap:
         templates = _templates(policy)
         layout = profile_layout(policy)
         names = (templates.get("first_name"), templates.get("last_name"))
-        return cls(layout, tuple(templates[field] for field in layout), names)
-
-    @property
-    def names_only(self) -> bool:
-        """The default mapping ({firstName}, {lastName}, nothing else): the record's names are the values."""
-        return not self.layout and tuple(t.text if t else None for t in self.names) == ("{firstName}", "{lastName}")
+        names_only = not layout and tuple(t.text if t else None for t in names) == ("{firstName}", "{lastName}")
+        return cls(layout, tuple(templates[field] for field in layout), names, names_only)
 
     def wanted(self, profile: Mapping[str, object], managers: Mapping[str, str]) -> WantedProfile:
         """The Zoom profile values for one Okta user. `managers`: Okta id -> the manager's email, for `{managerId}`
