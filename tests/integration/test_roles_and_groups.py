@@ -81,6 +81,19 @@ def _first_run_then(stack: Stack, policy: str) -> dict[str, str]:
     return groups
 
 
+def test_an_incremental_run_with_nothing_to_do_asks_zoom_nothing_even_with_role_and_group_rules(stack: Stack) -> None:
+    # Given a synced account whose policy has role and group rules (the first incremental run goes over the events of
+    # the set-up again: the cursor starts a little before the first run)
+    _first_run_then(stack, RULES)
+    assert stack.invoke({})["status"] == "succeeded"
+    stack.zoom.clear_log()
+    # When an incremental run finds no change in Okta
+    result = stack.invoke({})
+    # Then it succeeds without reading Zoom's roles or groups (they are checked only when there is work to plan)
+    assert result["status"] == "succeeded" and total(result["planned"]) == 0, result
+    assert stack.zoom.request_count() == 0, [(r.method, r.path) for r in stack.zoom.requests]
+
+
 def _queue_event(stack: Stack) -> dict[str, Any]:
     """An SQS batch holding the System Log event of a change to a user (as the event hook queues it)."""
     carl = add_person(stack, "carl@acme.example")

@@ -43,18 +43,19 @@ class IncrementalSync:
         state: _Store,
         app_id: str,
         rule_groups: RuleGroups,
-        snapshots: SnapshotReader,
+        planning: Callable[[RunReport], tuple[SnapshotReader, Reconciler]],
         read_all: Callable[[], Snapshot],
-        reconciler: Reconciler,
         clock: Callable[[], datetime],
     ) -> None:
+        """`planning`: the snapshot reader and reconciler to plan with, asked for only when there is something to
+        reconcile (the engine checks the rules' Zoom roles and groups then: a run with nothing to do asks Zoom
+        nothing)."""
         self.okta = okta
         self.state = state
         self.app_id = app_id
         self.rule_groups = rule_groups
-        self.snapshots = snapshots
+        self.planning = planning
         self.read_all = read_all  # a full read, with what follows it (the app's group list refreshed)
-        self.reconciler = reconciler
         self.clock = clock
 
     def run(self, report: RunReport, *, force: bool) -> None:
@@ -101,12 +102,7 @@ class IncrementalSync:
             },
         )
         work = Work(pending=pending, failures=failures, held=held)
-        if everything or len(refs) > INCREMENTAL_LIMIT:
-            report.notes.append(f"{len(refs)} users affected or the app changed: full reconcile")
-            self.reconciler.reconcile(self.read_all(), work, report, force=force)
-        elif refs:
-            snapshot = self.snapshots.read_users(sorted(refs), explicit=False)
-            self.reconciler.reconcile(snapshot, work, report, force=force)
+        self._reconcile(refs, everything, work, report, force=force)
         # The reconcile made the run's unfinished work durable: the cursor may move past it now.
         recent = (*cursor.recent_uuids, *affected.handled)[-RECENT_UUIDS_KEPT:]
         self.state.save_cursor(Cursor(read.position, now.isoformat(), tuple(recent), rule_groups))
@@ -119,12 +115,18 @@ class IncrementalSync:
         affected = affected_by(events, self.app_id)
         refs, everything = self._users_affected(affected, report)
         logger.info("queued events read", extra={"events": len(events), "users": len(refs)})
+        self._reconcile(refs, everything, Work.load(self.state), report, force=force)
+
+    def _reconcile(self, refs: set[str], everything: bool, work: Work, report: RunReport, *, force: bool) -> None:
+        """Everyone when the app changed or too many users are named, else the users named; nothing when none."""
+        if not everything and not refs:
+            return
+        snapshots, reconciler = self.planning(report)
         if everything or len(refs) > INCREMENTAL_LIMIT:
             report.notes.append(f"{len(refs)} users affected or the app changed: full reconcile")
-            self.reconciler.reconcile(self.read_all(), Work.load(self.state), report, force=force)
-        elif refs:
-            snapshot = self.snapshots.read_users(sorted(refs), explicit=False)
-            self.reconciler.reconcile(snapshot, Work.load(self.state), report, force=force)
+            reconciler.reconcile(self.read_all(), work, report, force=force)
+        else:
+            reconciler.reconcile(snapshots.read_users(sorted(refs), explicit=False), work, report, force=force)
 
     def _users_affected(self, affected: Affected, report: RunReport) -> tuple[set[str], bool]:
         """The Okta users the events name, the members of groups whose assignment changed, and the users whose
@@ -154,7 +156,8 @@ class IncrementalSync:
         # Take the position before reading, so that nothing that happens during the run is missed.
         start = self.okta.log_start(now - LOG_LAG, RELEVANT_EVENTS)
         rule_groups = self._rule_group_ids()
-        self.reconciler.reconcile(self.read_all(), Work.load(self.state), report, force=force)
+        _, reconciler = self.planning(report)
+        reconciler.reconcile(self.read_all(), Work.load(self.state), report, force=force)
         self.state.save_cursor(Cursor(start, now.isoformat(), rule_groups=rule_groups))
 
     def _rule_group_ids(self) -> tuple[str, ...]:

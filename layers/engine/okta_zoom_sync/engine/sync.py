@@ -4,8 +4,9 @@ release.
 Adapters come in through ports. Wiring decides once whether the run acts: a dry run gets an executor, a state
 store, a checkpoint and a Zoom group maker that write nothing, so the engine never asks.
 
-Every mode first checks what the policy's rules name (Okta groups, Zoom roles, Zoom groups: `zoom_rules.py`): a
-name that does not exist fails the run before anything is written. Then the Zoom groups `create_missing_groups`
+Every mode first checks the Okta groups the policy's rules name, and, before it reads what it plans from, the Zoom
+roles and groups they name (`zoom_rules.py`; a run with nothing to reconcile asks Zoom nothing): a name that does not
+exist fails the run before anything is written. Then the Zoom groups `create_missing_groups`
 allows are created and each rule's Zoom group id is remembered (the only writes before the plan's).
 
 What the plan is made from is read before the first Zoom user write (the executor reads again only when a create
@@ -73,7 +74,17 @@ class SyncEngine:
         self.policy = policy
         self.zoom_rules = zoom_rules
         self.rule_groups = RuleGroups(okta, policy)  # resolved once per run, before anything is written
+        self._rules_checked = zoom_rules is None
         self._assemble(policy)
+        self.incremental = IncrementalSync(
+            okta=okta,
+            state=state,
+            app_id=app_id,
+            rule_groups=self.rule_groups,
+            planning=self._planning,
+            read_all=self._read_all,
+            clock=clock,
+        )
 
     def _assemble(self, policy: Policy) -> None:
         """The steps that plan from the policy: made again when the Zoom groups the rules name are found renamed."""
@@ -92,16 +103,6 @@ class SyncEngine:
             checkpoint=self.checkpoint,
             clock=self.clock,
             budget=self.budget,
-        )
-        self.incremental = IncrementalSync(
-            okta=self.okta,
-            state=self.state,
-            app_id=self.app_id,
-            rule_groups=self.rule_groups,
-            snapshots=self.snapshots,
-            read_all=self._read_all,
-            reconciler=self.reconciler,
-            clock=self.clock,
         )
 
     def run(self, event: SyncEvent, report: RunReport) -> RunReport:
@@ -143,29 +144,34 @@ class SyncEngine:
         return report
 
     def _run_mode(self, event: SyncEvent, report: RunReport) -> None:
-        self._resolve_rules(report)
+        self.rule_groups.resolve()  # the Okta groups the rules name: a name that does not exist fails the run here
         if event.mode is Mode.INCREMENTAL:
             self.incremental.run(report, force=event.force)
         elif event.mode is Mode.QUEUE:
             self.incremental.reconcile_events(event.events or (), report, force=event.force)
         elif event.mode is Mode.USERS and event.users:
             # Named users are tried now, even if quarantined: an operator is asking.
-            snapshot = self.snapshots.read_users(event.users, explicit=True)
+            snapshots, reconciler = self._planning(report)
+            snapshot = snapshots.read_users(event.users, explicit=True)
             work = Work.load(self.state)
-            self.reconciler.reconcile(snapshot, work, report, force=event.force, respect_quarantine=False)
+            reconciler.reconcile(snapshot, work, report, force=event.force, respect_quarantine=False)
         else:
-            self.reconciler.reconcile(self._read_all(), Work.load(self.state), report, force=event.force)
+            _, reconciler = self._planning(report)
+            reconciler.reconcile(self._read_all(), Work.load(self.state), report, force=event.force)
 
-    def _resolve_rules(self, report: RunReport) -> None:
-        """What the rules name (Okta groups, Zoom roles, Zoom groups), checked in every mode before anything is
-        written: a name that does not exist fails the run here, with nothing changed."""
-        self.rule_groups.resolve()
-        if self.zoom_rules is None:
-            return
-        resolved = self.zoom_rules.resolve()
-        report.notes.extend(resolved.notes)
-        if resolved.policy is not self.policy:
-            self._assemble(resolved.policy)
+    def _planning(self, report: RunReport) -> tuple[SnapshotReader, Reconciler]:
+        """The snapshot reader and reconciler to plan with. The first call checks the Zoom roles and groups the
+        rules name (a name that does not exist fails the run here, before anything is read for the plan or
+        written) and, when a rule's Zoom group was renamed, makes them again for its Zoom name. A run with nothing
+        to reconcile (most incremental runs) never calls it, so it asks Zoom nothing."""
+        if not self._rules_checked:
+            assert self.zoom_rules is not None
+            resolved = self.zoom_rules.resolve()
+            self._rules_checked = True
+            report.notes.extend(resolved.notes)
+            if resolved.policy is not self.policy:
+                self._assemble(resolved.policy)
+        return self.snapshots, self.reconciler
 
     def _read_all(self) -> Snapshot:
         """A full read, then the app's group list remembered (which membership events matter)."""
