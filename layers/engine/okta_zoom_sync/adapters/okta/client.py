@@ -33,6 +33,7 @@ from okta_zoom_sync.adapters.okta.auth import (
 )
 from okta_zoom_sync.adapters.okta.errors import okta_error, scope_hint
 from okta_zoom_sync.adapters.okta.records import assignment_from_row, assignment_from_user, group_ref, text
+from okta_zoom_sync.core.desired import zoom_email
 from okta_zoom_sync.core.model import Listing, LogRead, OktaGroupRef, OktaUser
 from okta_zoom_sync.errors import (
     ApiError,
@@ -265,7 +266,7 @@ class OktaClient:
         manager_id = text(profile.get("managerId"))
         manager = self.get_user(manager_id) if manager_id else None
         if manager is not None:
-            return manager.login if "@" in manager.login else manager.email
+            return zoom_email(manager)
         named = text(profile.get("manager"))
         return named if "@" in named else None
 
