@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
 from okta_zoom_sync.core.model import (
@@ -232,8 +233,7 @@ class Applier(Executor):
         # The address the Zoom user has now, which its link records: the Okta address only once an email move went
         # through (a move refused because the address is taken leaves the link on the old one).
         email = user.email
-        picture = user.picture  # the link's picture mark, kept by every link write
-        sent = user.sent  # what the link remembers of the profile values sent: kept by every link written
+        kept = _Kept(user.picture, user.sent)
         for op in user.operations:
             if op.held:
                 results.append(OperationResult(op, Outcome.HELD))
@@ -243,9 +243,9 @@ class Applier(Executor):
                 continue
             try:
                 if op.op is OpKind.PICTURE:
-                    picture = self._picture(op, zoom_id or op.email, email, picture, sent)
+                    self._picture(op, zoom_id or op.email, email, kept)
                 else:
-                    zoom_id, email, sent = self._apply(op, zoom_id, email, picture, sent)
+                    zoom_id, email = self._apply(op, zoom_id, email, kept)
             except NoSeat as no_seat:
                 # Not a failure: the user keeps Basic and its other operations go on; a later run tries again.
                 logger.warning(
@@ -254,8 +254,8 @@ class Applier(Executor):
                            "changes": op.to_dict()["changes"], "outcome": Outcome.NO_SEAT.value,
                            "error_code": no_seat.code, "error": no_seat.message},
                 )  # fmt: skip
-                kept = OperationResult(op, Outcome.NO_SEAT, no_seat.code, no_seat.message, license_shortage=True)
-                results.append(kept)
+                on_basic = OperationResult(op, Outcome.NO_SEAT, no_seat.code, no_seat.message, license_shortage=True)
+                results.append(on_basic)
                 continue
             except SyncError as exc:
                 # An email move refused because the address is taken (1005) blocks nothing else of this user: the
@@ -298,38 +298,35 @@ class Applier(Executor):
         self._progress.tick()
         return results
 
-    def _apply(
-        self, op: Operation, zoom_id: str | None, email: str, picture: PictureMark | None, sent: str
-    ) -> tuple[str | None, str, str]:
-        """Apply one operation; return the user's Zoom id (a create learns it), its address (a move changes it) and
-        the digests of the profile values sent (an update adds to them). `picture` and `sent`: what the link keeps
-        of the picture and of the profile values sent, kept when the link is rewritten."""
+    def _apply(self, op: Operation, zoom_id: str | None, email: str, kept: _Kept) -> tuple[str | None, str]:
+        """Apply one operation; return the user's Zoom id (a create learns it) and its address (a move changes it).
+        `kept`: what the user's link keeps through rewrites (an update with digests changes it)."""
         target = zoom_id or op.email  # Zoom accepts an email wherever it takes a user id
         match op.op:
             case OpKind.CREATE:
                 zoom_id = self._create(op)
                 invited = self.clock().isoformat() if op.new_value("action") == "create" else None
-                self._link(op, zoom_id, email, invited_at=invited, sent=sent)
+                self._link(op, zoom_id, email, kept, invited_at=invited)
             case OpKind.REINVITE:
                 zoom_id = self._reinvite(op, target)
             case OpKind.ADOPT:
-                self._link(op, target, email, sent=sent)
+                self._link(op, target, email, kept)
                 for change in op.changes:
                     if change.field == "previous_okta_id":  # that Okta user is gone; its link moves here
                         self._unlink(str(change.old), op)
             case OpKind.EMAIL:
                 email = str(op.new_value("email"))
                 self.writer.change_email(target, email)
-                self._link(op, target, email, picture=picture, sent=sent)
+                self._link(op, target, email, kept)
             case OpKind.REACTIVATE:
                 self.writer.set_status(target, "activate")
-                self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
+                self._link(op, target, email, kept, restore_role=_restore_role(op))
             case OpKind.UPDATE:
                 fields = {c.field: c.new for c in op.changes if c.field not in (SENT, RESTORE_ROLE)}
                 self.writer.update_user(target, fields)
                 if _has(op, SENT):  # the values Zoom's list does not show: remembered as sent
-                    sent = str(op.new_value(SENT) or "")
-                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
+                    kept.sent = str(op.new_value(SENT) or "")
+                    self._link(op, target, email, kept, restore_role=_restore_role(op))
             case OpKind.LICENSE:
                 self._change_license(op, target)
             case OpKind.ROLE:
@@ -340,7 +337,7 @@ class Applier(Executor):
                     self.writer.assign_role(target, str(change.new))
                 if _has(op, RESTORE_ROLE):
                     # A role taken away to deactivate (remembered) or given back (forgotten).
-                    self._link(op, target, email, restore_role=_restore_role(op), picture=picture, sent=sent)
+                    self._link(op, target, email, kept, restore_role=_restore_role(op))
             case OpKind.GROUP_ADD:
                 self.writer.add_to_group(target, str(op.new_value("group")))
             case OpKind.GROUP_REMOVE:
@@ -350,21 +347,13 @@ class Applier(Executor):
                 self._seats.freed()  # a deactivated user holds no license
                 deactivated_at = self.clock().isoformat()
                 restore_role = _restore_role(op)
-                self._link(
-                    op,
-                    target,
-                    email,
-                    deactivated_at=deactivated_at,
-                    restore_role=restore_role,
-                    picture=picture,
-                    sent=sent,
-                )
+                self._link(op, target, email, kept, deactivated_at=deactivated_at, restore_role=restore_role)
             case OpKind.DELETE:
                 self._delete(op, target)
                 self._seats.freed()
                 if op.okta_id is not None:
                     self._unlink(op.okta_id, op)
-        return zoom_id, email, sent
+        return zoom_id, email
 
     def _create(self, op: Operation) -> str:
         """Create the user; with `license_fallback: basic`, on Basic when Zoom has no seat of its license."""
@@ -481,12 +470,11 @@ class Applier(Executor):
         op: Operation,
         zoom_id: str,
         email: str,
+        kept: _Kept | None = None,
         *,
         deactivated_at: str | None = None,
         restore_role: str | None = None,
         invited_at: str | None = None,
-        picture: PictureMark | None = None,
-        sent: str = "",
     ) -> None:
         if op.okta_id is None:
             return  # a managed-domain user with no Okta user: nothing to link
@@ -497,18 +485,16 @@ class Applier(Executor):
             deactivated_at=deactivated_at,
             restore_role=restore_role,
             invited_at=invited_at,
-            picture=picture,
-            sent=sent,
+            picture=kept.picture if kept else None,
+            sent=kept.sent if kept else "",
         )
         if self._buffer is not None:
             self._buffer.put(link, op)
         else:
             self.links.put_link(link)
 
-    def _picture(
-        self, op: Operation, target: str, email: str, mark: PictureMark | None, sent: str
-    ) -> PictureMark | None:
-        """Fetch the picture and upload it when the image changed; return the link's new mark.
+    def _picture(self, op: Operation, target: str, email: str, kept: _Kept) -> None:
+        """Fetch the picture and upload it when the image changed; the link keeps the new mark.
 
         A refused picture (bad URL, private address, too big, not an image, refused by Zoom) is remembered in the
         mark with no hash, so it is not fetched again until its URL changes or the re-check is due; a passing
@@ -516,6 +502,7 @@ class Applier(Executor):
         url = str(op.new_value(PICTURE))
         checked_at = self.clock().isoformat()
         restore_role = _restore_role(op)
+        mark = kept.picture
         try:
             if self.pictures is None:
                 raise PictureRefusedError("pictures cannot be fetched here (no fetcher)", api="picture")
@@ -524,18 +511,26 @@ class Applier(Executor):
             if mark is None or mark.sha256 != digest:
                 self.writer.upload_picture(target, image)
         except PictureRefusedError:
-            refused = PictureMark(url, "", checked_at)
-            self._link(op, target, email, restore_role=restore_role, picture=refused, sent=sent)
+            kept.picture = PictureMark(url, "", checked_at)
+            self._link(op, target, email, kept, restore_role=restore_role)
             raise
-        new_mark = PictureMark(url, digest, checked_at)
-        self._link(op, target, email, restore_role=restore_role, picture=new_mark, sent=sent)
-        return new_mark
+        kept.picture = PictureMark(url, digest, checked_at)
+        self._link(op, target, email, kept, restore_role=restore_role)
 
     def _unlink(self, okta_id: str, op: Operation) -> None:
         if self._buffer is not None:
             self._buffer.delete(okta_id, op)
         else:
             self.links.delete_link(okta_id)
+
+
+@dataclass(slots=True)
+class _Kept:
+    """What a user's link keeps when an operation rewrites it: the picture mark and the digests of the profile values
+    sent (each changes only through its own operation: a picture, an update with digests)."""
+
+    picture: PictureMark | None
+    sent: str
 
 
 def _link_lost(result: OperationResult, exc: StateError) -> OperationResult:
